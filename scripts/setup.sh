@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up bass_ld in ./.venv: system FluidSynth (Debian package, when missing), then the package itself.
+#   scripts/setup.sh        runtime install (enough for `bass-ld demo`)
+#   scripts/setup.sh dev    also the test tools
+# Safe to run again: it skips what is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extra=""; [ "${1:-}" = "dev" ] && extra="[dev]"
+
+py=""
+for c in python3.11 python3.12 python3.10 python3; do
+  if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(not (3,10) <= sys.version_info[:2] < (3,13))'; then py=$c; break; fi
+done
+[ -n "$py" ] || { echo "bass_ld needs Python 3.10-3.12 on the PATH: install one (e.g. apt-get install python3.11 python3.11-venv) and run this again." >&2; exit 1; }
+
+have_fluidsynth() { ldconfig -p 2>/dev/null | grep -q 'libfluidsynth\.so'; }
+if ! have_fluidsynth || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "== installing FluidSynth and the FluidR3 GM SoundFont (Debian packages)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfluidsynth3 fluid-soundfont-gm >/dev/null
+  elif ! have_fluidsynth; then
+    echo "bass_ld renders its training data with FluidSynth: install libfluidsynth (Debian: apt-get install libfluidsynth3 fluid-soundfont-gm) and run this again." >&2
+    exit 1
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+stamp=".venv/.bass_ld-installed$extra"
+want=$(cat settings.ini setup.py | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== installing bass_ld$extra into .venv (torch is large: a few minutes the first time)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".$extra"
+  echo "$want" > "$stamp"
+fi
+echo "== ready: .venv/bin/bass-ld"

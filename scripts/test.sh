@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run every test bass_ld has: notebooks/library sync, all notebooks (nbdev_test) and tests/ (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg PYTHONHASHSEED=0
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== 1/3 notebooks are the source: nbdev_export + nbdev_clean must change nothing tracked"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  before=$(git status --porcelain -- bass_ld nbs)
+  nbdev_export && nbdev_clean
+  after=$(git status --porcelain -- bass_ld nbs)
+  if [ "$before" != "$after" ]; then
+    echo "FAIL: nbdev_export/nbdev_clean changed files; run them and commit:"; echo "$after"; exit 1
+  fi
+else
+  echo "(not a git checkout: sync check skipped)"
+fi
+
+echo "== 2/3 nbdev_test over every notebook"
+nbdev_test --n_workers "$jobs" --timing ${NBDEV_FLAGS:+--flags "$NBDEV_FLAGS"}
+
+echo "== 3/3 pytest tests/"
+python -m pytest -q -n "$jobs" tests "$@"
