@@ -17,7 +17,7 @@ def test_dataset_limit_3_writes_pairs(built):
     assert 1 <= len(recs) <= 3 and 'pairs' in stdout and 'h (train' in stdout
     for r in recs:
         assert 'mix' in Path(r['mix']).name and 'bass' in Path(r['bass']).name
-        assert r['bass_part'] not in r['mix_parts'] and r['split'] in ('train', 'valid', 'test')
+        assert r['bass_part_index'] not in r['mix_part_indices'] and r['split'] in ('train', 'valid', 'test')
 
 def test_bass_file_holds_a_bass_line_the_mix_does_not(built):
     out, _ = built
