@@ -98,7 +98,9 @@ def parse_score(path) -> Score:
     from music21 import converter, stream, meter
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        s = converter.parse(str(path))
+        # forceSource: no reading or writing of music21's shared pickle cache, which is not safe when two worker
+        # processes parse the same file at once (one can read the other's half-written pickle).
+        s = converter.parse(str(path), forceSource=True)
     if isinstance(s, stream.Opus): s = s.scores[0]
     parts = []
     for i, p in enumerate(s.parts):
