@@ -49,15 +49,32 @@ def _demo(a):
     return written
 
 def _train(a):
-    if a.model != 'autoencoder': raise SystemExit(f"bass-ld train: '{a.model}' is not trainable yet (available: autoencoder)")
-    from bass_ld.autoencoder import train_autoencoder
-    tr = train_autoencoder(a.data, a.out, config=a.config or 'small', streams=a.streams, steps=a.steps, batch=a.batch,
-                           lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
+    if a.model == 'autoencoder':
+        from bass_ld.autoencoder import train_autoencoder
+        tr = train_autoencoder(a.data, a.out, config=a.config or 'small', streams=a.streams, steps=a.steps, batch=a.batch,
+                               lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
+    else:
+        from bass_ld.diffusion import train_diffusion
+        tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
+                             minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet)
     v = tr.valid[-1] if tr.valid else {}
     print(f"bass-ld train {a.model}: step {tr.step}/{tr.steps}, {tr.seconds / 60:.1f} min on {tr.device}; "
           + ', '.join(f'{k} {x:.3f}' for k, x in v.items() if k != 'step'))
     print(f"exported {Path(a.out) / 'model.safetensors'}" if tr.done else f"stopped early; run the same command to resume from {Path(a.out) / 'last.safetensors'}")
     return tr
+
+def _generate(a):
+    from bass_ld.audio import load_audio, save_audio
+    from bass_ld.pipeline import BassGenerator
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    mix = load_audio(a.mix, g.sr)
+    t = time.time()
+    bass = g.generate(mix, g.sr, steps=a.steps, cfg=a.cfg, seed=a.seed, sampler=a.sampler, progress=not a.quiet)
+    save_audio(a.out, bass, g.sr)
+    if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
+    print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {a.out}" + (f", mix + bass in {a.together}" if a.together else '')
+          + f" ({a.steps} {a.sampler} steps, cfg {a.cfg:g}, seed {a.seed}, {time.time() - t:.1f} s on {g.ae.device})")
+    return bass
 
 def _reconstruct(a):
     import numpy as np
@@ -115,6 +132,18 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--workers', type=int, default=0, help='data loader processes')
     t.add_argument('--seed', type=int, default=0); t.add_argument('--quiet', action='store_true')
     t.set_defaults(func=_train)
+    g = sub.add_parser('generate', help='generate a bass stem for a mix with the shipped (or given) models')
+    g.add_argument('mix', help='any audio file (any rate, any channel count)')
+    g.add_argument('--out', required=True, help='output .wav/.flac: the bass, at the project rate, as long as the mix')
+    g.add_argument('--together', default=None, help='also write mix + generated bass here')
+    g.add_argument('--steps', type=int, default=25, help='sampling steps (default 25)')
+    g.add_argument('--cfg', type=float, default=2.0, help='classifier-free guidance strength (1 = none; default 2)')
+    g.add_argument('--seed', type=int, default=0, help='seed: the same seed gives the same bass')
+    g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default='heun')
+    g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')
+    g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
+    g.add_argument('--device', default=None); g.add_argument('--quiet', action='store_true')
+    g.set_defaults(func=_generate)
     r = sub.add_parser('reconstruct', help='encode and decode an audio file with the autoencoder')
     r.add_argument('input', help='any audio file (any rate, any channel count)')
     r.add_argument('--out', required=True, help='output .wav/.flac at the project rate, same duration')

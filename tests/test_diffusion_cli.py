@@ -1,0 +1,68 @@
+"The diffusion model as a user meets it: `bass-ld generate` with the shipped weights, and `bass-ld train diffusion`."
+import json, subprocess
+from pathlib import Path
+import numpy as np, pytest, soundfile as sf, torch, torchaudio
+from bass_ld.audio import SR, load_audio, rms_db
+from bass_ld.diffusion import Denoiser, WEIGHTS
+from bass_ld.dataset import save_latents
+
+EXAMPLES = Path(__file__).resolve().parent.parent / 'bass_ld' / 'examples'
+
+def run(cmd, *args, timeout=600):
+    return subprocess.run(list(cmd) + [str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+def test_generate_44k_stereo_mix(tmp_path, bass_ld_cmd):
+    x = load_audio(EXAMPLES / 'example2_mix.flac')[:int(6.5 * SR)]
+    hi = torchaudio.functional.resample(x, SR, 44100)
+    sf.write(tmp_path / 'mix.wav', torch.stack([hi, 0.7 * hi], 1).numpy(), 44100)          # 44.1 kHz stereo in
+    outs = []
+    for k in range(2):
+        r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / f'bass{k}.wav', '--steps', 8, '--seed', 3,
+                '--together', tmp_path / 'both.wav', '--quiet')
+        assert r.returncode == 0, r.stderr
+        y, sr = sf.read(tmp_path / f'bass{k}.wav'); outs.append(y)
+        assert sr == SR and len(y) == len(load_audio(tmp_path / 'mix.wav'))                # the mix's exact duration
+    np.testing.assert_array_equal(outs[0], outs[1])                                         # same seed, same bass
+    y = torch.from_numpy(outs[0]).float()
+    assert rms_db(y) > -40                                                                  # a bass line, not silence
+    spec = torch.stft(y, 4096, 1024, window=torch.hann_window(4096), return_complex=True).abs().pow(2).mean(1)
+    freqs = torch.fft.rfftfreq(4096, 1 / SR)
+    assert float(spec[freqs < 400].sum() / spec.sum()) > 0.5                               # its energy is low: a bass
+    r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'other.wav', '--steps', 8, '--seed', 4, '--quiet')
+    assert not np.array_equal(sf.read(tmp_path / 'other.wav')[0], outs[0])                  # another seed, another bass
+
+def test_generate_refuses_bad_input(tmp_path, bass_ld_cmd):
+    sf.write(tmp_path / 'silent.wav', np.zeros(SR), SR)
+    r = run(bass_ld_cmd, 'generate', tmp_path / 'silent.wav', '--out', tmp_path / 'o.wav', '--quiet')
+    assert r.returncode != 0 and 'silent' in r.stderr and not (tmp_path / 'o.wav').exists()
+    (tmp_path / 'junk.wav').write_bytes(b'RIFF0000WAVEjunk')
+    r = run(bass_ld_cmd, 'generate', tmp_path / 'junk.wav', '--out', tmp_path / 'o.wav', '--quiet')
+    assert r.returncode != 0 and 'junk.wav' in r.stderr
+    sf.write(tmp_path / 'mix.wav', 0.1 * np.random.default_rng(0).standard_normal(SR), SR)
+    r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'o.wav', '--weights', WEIGHTS / 'autoencoder', '--quiet')
+    assert r.returncode != 0 and "not the 'diffusion'" in r.stderr
+
+def test_shipped_weights_card_and_size():
+    size = sum(p.stat().st_size for p in WEIGHTS.glob('diffusion.*'))
+    assert 0 < size <= 40e6
+    den = Denoiser.from_pretrained(device='cpu')
+    c = den.card
+    assert c['steps'] > 0 and c['parameters'] == sum(p.numel() for p in den.parameters()) and 'hardware' in c and c['wall_minutes'] > 0
+    assert c['valid']['cond_mse@5'] < c['valid']['null_mse@5']                              # it uses the mix
+
+def test_train_diffusion_resumes_and_exports(tmp_path, bass_ld_cmd):
+    g = torch.Generator().manual_seed(0)
+    lat = {f'p{i}': dict(mix=torch.randn(8, 20 + i, generator=g), bass=torch.randn(8, 20 + i, generator=g), label=0,
+                         split='train' if i < 6 else 'valid') for i in range(8)}
+    save_latents(tmp_path / 'lat.safetensors', lat, meta=dict(frame_rate=5.38))
+    args = ['train', 'diffusion', '--data', tmp_path / 'lat.safetensors', '--out', tmp_path / 'run', '--config', 'tiny',
+            '--batch', 4, '--device', 'cpu', '--quiet']
+    r = run(bass_ld_cmd, *args, '--steps', 10)
+    assert r.returncode == 0, r.stderr
+    h1 = json.loads((tmp_path / 'run' / 'history.json').read_text())['history']
+    r = run(bass_ld_cmd, *args, '--steps', 20)                                              # resumes at step 10
+    assert r.returncode == 0, r.stderr
+    h2 = json.loads((tmp_path / 'run' / 'history.json').read_text())['history']
+    assert h2[:len(h1)] == h1 and h2[-1]['step'] == 20
+    den = Denoiser.from_pretrained(tmp_path / 'run', device='cpu')
+    assert den.card['steps'] == 20 and den.net.cfg.latent == 8
