@@ -9,13 +9,13 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, mel_db
-from .train import load_weights, save_weights, load_state_strict, CheckpointError, default_device
+from .train import save_weights, load_state_strict, load_pretrained, CheckpointError, default_device, WEIGHTS
 
 # %% auto #0
-__all__ = ['AE_CONFIGS', 'LOG_EPS', 'AE_TRAIN', 'WEIGHTS', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder',
-           'Decoder', 'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss', 'synth_bass',
-           'latent_stats', 'ReconstructionCheck', 'train_autoencoder', 'encode_dataset', 'opus_roundtrip',
-           'compare_with_opus', 'results_table']
+__all__ = ['AE_CONFIGS', 'LOG_EPS', 'AE_TRAIN', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder', 'Decoder',
+           'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss', 'synth_bass', 'latent_stats',
+           'ReconstructionCheck', 'train_autoencoder', 'encode_dataset', 'opus_roundtrip', 'compare_with_opus',
+           'results_table']
 
 # %% ../nbs/02_autoencoder.ipynb #683b5983
 @dataclass
@@ -408,14 +408,10 @@ def results_table(rows:list[dict], cols=None) -> str:
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] + ['| ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for r in rows])
 
 # %% ../nbs/02_autoencoder.ipynb #bced9a99
-WEIGHTS = Path(__import__('importlib.util').util.find_spec('bass_ld').origin).parent / 'weights'   # works in the notebook too
-
 def _from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None for the shipped model
                      device=None):
     "Load trained weights (the shipped model by default) on `device` (default: cuda -> mps -> cpu)."
-    p = Path(path) if path is not None else WEIGHTS / 'autoencoder'
-    if p.is_dir(): p = p / 'model'
-    state, info = load_weights(p, kind='autoencoder')
+    state, info, p = load_pretrained(path, 'autoencoder')
     ae = cls(info['config'])
     load_state_strict(ae, state, f"'{p}'")
     ae.card = info.get('card', {})

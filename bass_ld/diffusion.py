@@ -9,10 +9,10 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .unet import UNetConfig, UNET_CONFIGS, UNet1d
-from .train import Trainer, default_device, hardware, save_weights, load_weights, load_state_strict, CheckpointError
+from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, WEIGHTS
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'WEIGHTS', 'edm_scalings', 'Denoiser', 'karras_sigmas',
+__all__ = ['SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'edm_scalings', 'Denoiser', 'karras_sigmas',
            'sample_euler', 'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent', 'LatentCrops',
            'DenoiseCheck', 'diffusion_loss', 'train_diffusion']
 
@@ -277,15 +277,11 @@ def train_diffusion(latents, # file written by `bass-ld encode`
                  dict(unet=asdict(ucfg), sigma_data=den.sigma_data), card)
     return tr
 
-# %% ../nbs/04_diffusion.ipynb #afef20ad
-WEIGHTS = Path(__import__('importlib.util').util.find_spec('bass_ld').origin).parent / 'weights'
-
+# %% ../nbs/04_diffusion.ipynb #2646b660
 def _den_from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None: shipped
                          device=None) -> Denoiser:
     "Load a trained diffusion model (the shipped one by default) on `device` (default: cuda → mps → cpu)."
-    p = Path(path) if path is not None else WEIGHTS / 'diffusion'
-    if p.is_dir(): p = p / 'model'
-    state, info = load_weights(p, kind='diffusion')
+    state, info, p = load_pretrained(path, 'diffusion')
     u = info['config']['unet']
     den = cls(UNet1d(UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})),
               info['config']['sigma_data'])

@@ -4,7 +4,6 @@
 
 # %% ../nbs/08_pipeline.ipynb #03c1e172
 from __future__ import annotations
-from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
 from .autoencoder import AutoEncoder, WEIGHTS

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['default_device', 'hardware', 'CheckpointError', 'save_weights', 'load_weights', 'load_state_strict', 'EMA', 'lr_at',
-           'Trainer', 'plot_history']
+__all__ = ['WEIGHTS', 'default_device', 'hardware', 'CheckpointError', 'save_weights', 'load_weights', 'load_state_strict',
+           'load_pretrained', 'EMA', 'lr_at', 'Trainer', 'plot_history']
 
 # %% ../nbs/07_train.ipynb #d2923cd4
 def default_device(device:str|torch.device|None=None # force a device ('cpu', 'cuda', 'cuda:1', 'mps')
@@ -89,6 +89,17 @@ def load_state_strict(model:torch.nn.Module, state:dict, name:str='checkpoint'):
                         f'shapes {shape[:4]}' if shape else ''] if s))
     model.load_state_dict(state)
     return model
+
+# %% ../nbs/07_train.ipynb #712d7962
+WEIGHTS = Path(__import__('importlib.util').util.find_spec('bass_ld').origin).parent / 'weights'   # works in notebooks too
+
+def load_pretrained(path, # NAME(.safetensors|.json), a run folder holding model.*, or None for the shipped model
+                    kind:str) -> tuple[dict, dict, Path]:
+    "Find and read trained weights of `kind`: returns (state dict, info with config/card, the path used)."
+    p = Path(path) if path is not None else WEIGHTS / kind
+    if p.is_dir(): p = p / 'model'
+    state, info = load_weights(p, kind=kind)
+    return state, info, p
 
 # %% ../nbs/07_train.ipynb #15f2a4f2
 class EMA:
