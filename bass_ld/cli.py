@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #9843430b
 from __future__ import annotations
-import argparse, json, logging, sys, time, tempfile
+import argparse, inspect, json, logging, sys, time, tempfile
 from pathlib import Path
 
 # %% auto #0
@@ -53,11 +53,15 @@ def _train(a):
         from bass_ld.autoencoder import train_autoencoder
         tr = train_autoencoder(a.data, a.out, config=a.config or 'small', streams=a.streams, steps=a.steps, batch=a.batch,
                                lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
+    elif a.model == 'timbre':
+        from bass_ld.grounding import train_timbre
+        tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
+                          progress=not a.quiet)
     else:
         from bass_ld.diffusion import train_diffusion
         tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet)
-    v = tr.valid[-1] if tr.valid else {}
+    v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
     print(f"bass-ld train {a.model}: step {tr.step}/{tr.steps}, {tr.seconds / 60:.1f} min on {tr.device}; "
           + ', '.join(f'{k} {x:.3f}' for k, x in v.items() if k != 'step'))
     print(f"exported {Path(a.out) / 'model.safetensors'}" if tr.done else f"stopped early; run the same command to resume from {Path(a.out) / 'last.safetensors'}")
@@ -68,12 +72,16 @@ def _generate(a):
     from bass_ld.pipeline import BassGenerator
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     mix = load_audio(a.mix, g.sr)
+    style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     t = time.time()
-    bass = g.generate(mix, g.sr, steps=a.steps, cfg=a.cfg, seed=a.seed, sampler=a.sampler, progress=not a.quiet)
+    bass = g.generate(mix, g.sr, style=a.style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
+                      cfg=a.cfg, guidance=a.guidance, seed=a.seed, sampler=a.sampler, progress=not a.quiet)
     save_audio(a.out, bass, g.sr)
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
+    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, seed {a.seed}"
+    if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
     print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {a.out}" + (f", mix + bass in {a.together}" if a.together else '')
-          + f" ({a.steps} {a.sampler} steps, cfg {a.cfg:g}, seed {a.seed}, {time.time() - t:.1f} s on {g.ae.device})")
+          + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
     return bass
 
 def _reconstruct(a):
@@ -120,10 +128,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--quiet', action='store_true', help='no progress bar')
     d.set_defaults(func=_dataset)
     t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
-    t.add_argument('model', choices=['autoencoder', 'diffusion'])
-    t.add_argument('--data', required=True, help='dataset folder (autoencoder) or latent file (diffusion)')
+    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre'])
+    t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre) or latent file (diffusion)')
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
-    t.add_argument('--config', choices=['tiny', 'small', 'paper'], default=None, help='model size (default small)')
+    t.add_argument('--config', choices=['tiny', 'small', 'paper'], default=None, help='model size (default small; timbre: tiny, small)')
     t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
     t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
     t.add_argument('--lr', type=float, default=None)
@@ -137,7 +145,15 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--out', required=True, help='output .wav/.flac: the bass, at the project rate, as long as the mix')
     g.add_argument('--together', default=None, help='also write mix + generated bass here')
     g.add_argument('--steps', type=int, default=25, help='sampling steps (default 25)')
-    g.add_argument('--cfg', type=float, default=2.0, help='classifier-free guidance strength (1 = none; default 2)')
+    gen = inspect.signature(__import__('bass_ld.pipeline', fromlist=['x']).BassGenerator.generate).parameters
+    dflt = lambda k: gen[k].default
+    g.add_argument('--cfg', type=float, default=dflt('cfg'), help=f"guidance strength w (1 = none; default {dflt('cfg'):g})")
+    g.add_argument('--guidance', choices=['rescaled', 'plain'], default=dflt('guidance'),
+                   help='rescaled: keeps the latent scale at any w (default); plain: classic CFG')
+    g.add_argument('--style', default=None, help='reference bass recording (>= 1 s): the timbre to take')
+    g.add_argument('--grounding', type=float, default=dflt('grounding'), help=f"grounding strength 0..1 with --style (default {dflt('grounding'):g})")
+    g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=dflt('grounding_kind'),
+                   help='stats: match channel statistics (default); nn: pull to nearest reference frames')
     g.add_argument('--seed', type=int, default=0, help='seed: the same seed gives the same bass')
     g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default='heun')
     g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')

@@ -157,7 +157,9 @@ def windowed(model, window:int=1024, # frames seen at once; longer inputs are cu
 def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normalised mix latent
                     steps:int=25, cfg:float=2.0, seed:int=0, sampler:str='heun',
                     sigma_max:float=80.0, sigma_min:float=0.002, window:int=1024, overlap:int=128,
-                    rescale=None, callback=None, **sampler_kw) -> torch.Tensor:
+                    rescale=None, # fn(guided, conditional) -> estimate: the guidance fix (05_guidance)
+                    ground=None, # fn(denoised, sigma) -> estimate, applied to the whole sequence: style grounding (06_grounding)
+                    callback=None, **sampler_kw) -> torch.Tensor:
     "Sample a bass latent for `mix` with the EDM sampler `sampler`; deterministic for a seed."
     if sampler not in SAMPLERS: raise ValueError(f'unknown sampler {sampler!r}; choose from {sorted(SAMPLERS)}')
     single = mix.dim() == 2
@@ -168,6 +170,7 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
     x = torch.randn(mix.shape, generator=g).to(den.device) * sig[0]
     if sampler == 'stochastic': sampler_kw.setdefault('generator', g)
     model = windowed(guided(den, cfg, rescale), window, overlap)
+    if ground is not None: model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
     with torch.no_grad():
         z = SAMPLERS[sampler](model, x, sig, extra_args=dict(cond=mix), callback=callback, **sampler_kw)
     return z[0] if single else z

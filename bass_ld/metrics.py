@@ -8,7 +8,7 @@ import numpy as np, torch, librosa
 from .audio import SR, AudioError
 
 # %% auto #0
-__all__ = ['HOP', 'bass_pitch', 'harmonic_agreement', 'onsets', 'onset_f1']
+__all__ = ['HOP', 'bass_pitch', 'harmonic_agreement', 'onsets', 'onset_f1', 'audio_health', 'bootstrap_ci', 'eval_clips']
 
 # %% ../nbs/09_metrics.ipynb #552d0043
 HOP = 512     # analysis hop at 22,050 Hz (23 ms)
@@ -57,3 +57,40 @@ def onset_f1(bass, mix, sr:int=SR, window:float=0.07) -> float:
     ob, om = onsets(bass, sr), onsets(mix, sr)
     if len(ob) == 0 or len(om) == 0: return float('nan')
     return float(mir_eval.onset.f_measure(om, ob, window=window)[0])
+
+# %% ../nbs/09_metrics.ipynb #c6c83026
+def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
+    "Loudness (LUFS), clipping share (|x| ≥ 0.999) and mean spectral flatness over frames within `floor_db` of the loudest."
+    from bass_ld.audio import loudness
+    a = _np(x, 'audio')
+    S = np.abs(librosa.stft(a, n_fft=2048, hop_length=HOP)) ** 2
+    flat = librosa.feature.spectral_flatness(S=S, power=1.0)[0]
+    lvl = 10 * np.log10(S.sum(0) + 1e-12)
+    on = lvl > max(lvl.max() + floor_db, -120)
+    return dict(loudness=loudness(torch.from_numpy(a), sr), clipping=float(np.mean(np.abs(a) >= 0.999)),
+                flatness=float(flat[on].mean()) if on.any() else float('nan'))
+
+# %% ../nbs/09_metrics.ipynb #a2d029de
+def bootstrap_ci(values, n_boot:int=2000, seed:int=0) -> dict:
+    "Mean, 95% bootstrap interval of the mean, and the count of finite values."
+    v = np.asarray([x for x in np.asarray(values, dtype=float).ravel() if np.isfinite(x)])
+    if len(v) == 0: return dict(mean=float('nan'), lo=float('nan'), hi=float('nan'), n=0)
+    boots = np.random.default_rng(seed).choice(v, size=(n_boot, len(v)), replace=True).mean(1)
+    return dict(mean=round(float(v.mean()), 4), lo=round(float(np.percentile(boots, 2.5)), 4),
+                hi=round(float(np.percentile(boots, 97.5)), 4), n=int(len(v)))
+
+# %% ../nbs/09_metrics.ipynb #f2dd8b2c
+def eval_clips(items:list[dict], # `read_manifest(root, split)` items, in order
+               samples:int, # length of every clip
+               n:int, sr:int=SR) -> list[dict]:
+    "Up to `n` mix/bass clips of exactly `samples` samples: one pair when long enough, else consecutive pairs joined."
+    from bass_ld.audio import load_audio
+    out, buf = [], []
+    for it in items:
+        buf.append((load_audio(it['mix'][0], sr), load_audio(it['bass'], sr), it))
+        if sum(len(b[0]) for b in buf) >= samples:
+            out.append(dict(mix=torch.cat([b[0] for b in buf])[:samples], bass=torch.cat([b[1] for b in buf])[:samples],
+                            ids=[b[2]['id'] for b in buf], label=buf[0][2].get('label', -1)))
+            buf = []
+        if len(out) == n: break
+    return out

@@ -4,10 +4,13 @@
 
 # %% ../nbs/08_pipeline.ipynb #03c1e172
 from __future__ import annotations
+from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
 from .autoencoder import AutoEncoder, WEIGHTS
 from .diffusion import Denoiser, generate_latent
+from .guidance import guidance_rescale
+from .grounding import reference_latent, grounding_fn
 from .train import default_device
 
 # %% auto #0
@@ -38,17 +41,34 @@ class BassGenerator:
         if rms_db(x) < -70: raise AudioError('mix: the mix is silent (below -70 dBFS): there is nothing to accompany')
         return x, self.ae.encode(x)
 
+    def style_latent(self, style, # reference bass: a file path, or audio like `mix`
+                     sr:int|None=None) -> torch.Tensor:
+        "The grounding target: latent frames of the sounding part of a reference bass recording."
+        if isinstance(style, (str, Path)):
+            from bass_ld.audio import load_audio
+            return reference_latent(self.ae, load_audio(style, self.sr), self.sr, src=f"'{style}'")
+        return reference_latent(self.ae, style, sr or self.sr)
+
     def generate(self, mix, # audio: (samples,), (channels, samples) or (samples, channels); numpy or torch
                  sr:int=SR, # rate of `mix`
-                 steps:int=25, cfg:float=2.0, seed:int=0, sampler:str='heun',
+                 style=None, # optional reference bass (path or audio at `style_sr`): the timbre to take
+                 grounding:float=1.0, # grounding strength in [0, 1] (used with `style`)
+                 grounding_kind:str='stats', # 'stats' (channel statistics) or 'nn' (nearest reference frames); 06_grounding
+                 steps:int=25, cfg:float=8.0, # guidance strength w (1 = conditional only; 8 chosen on the valid split, 05_guidance)
+                 guidance:str='rescaled', # 'rescaled' (std of the guided estimate kept at the conditional one's) or 'plain'
+                 phi:float=1.0, per:str='item', # blend and scope of the rescale (05_guidance)
+                 seed:int=0, sampler:str='heun', style_sr:int|None=None,
                  window:int=1024, overlap:int=128, progress:bool=False) -> torch.Tensor:
         "A bass stem (mono float32 at `self.sr`) as long as `mix`."
+        rescale = guidance_rescale(guidance, phi, per)
+        ref = self.style_latent(style, style_sr or sr) if style is not None else None
+        ground = grounding_fn(ref, grounding, grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
         bar = None
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=steps, desc='sampling', unit='step')
         z = generate_latent(self.den, z_mix, steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
-                            overlap=overlap, callback=(lambda d: bar.update(1)) if bar else None)
+                            overlap=overlap, rescale=rescale, ground=ground, callback=(lambda d: bar.update(1)) if bar else None)
         if bar: bar.close()
         return self.ae.decode(z, length=len(x)).cpu()
