@@ -26,25 +26,39 @@ def _dataset(a):
     return s
 
 def _demo(a):
-    "Render a small paired dataset, then write one pair, the song and a spectrogram figure into `--out`."
+    "Generate a bass for a bundled held-out mix, with and without a bundled style reference; write audio, MIDI and a figure."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from bass_ld.audio import load_audio, save_audio, plot_spec
-    from bass_ld.data import build_dataset
+    from bass_ld.autoencoder import WEIGHTS
+    from bass_ld.pipeline import BassGenerator, transcribe, write_midi
+    ex = WEIGHTS.parent / 'examples'
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    data = Path(a.data) if a.data else Path(tempfile.mkdtemp(prefix='bass_ld_demo_'))
-    recs = build_dataset(data, limit=a.limit, max_seconds=a.seconds, seed=a.seed, progress=not a.quiet)
-    if not recs: raise SystemExit(f'bass-ld demo: no pair could be rendered (see {data}/failed)')
-    r = recs[0]
-    mix, bass = load_audio(data / r['mix'], r['sr']), load_audio(data / r['bass'], r['sr'])
-    files = {'demo_mix.wav': mix, 'demo_bass.wav': bass, 'demo_song.wav': (mix + bass).clamp(-1, 1)}
-    for name, x in files.items(): save_audio(out / name, x, r['sr'])
-    fig, ax = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
-    plot_spec(mix, r['sr'], ax=ax[0], title=f"mix: {', '.join(r['mix_programs'])}{' + drums' if r['drums'] else ''}", fmax=4000)
-    plot_spec(bass, r['sr'], ax=ax[1], title=f"bass: {r['bass_label']} ({r['piece']})", fmax=4000)
-    fig.tight_layout(); fig.savefig(out / 'demo_spectrogram.png', dpi=110); plt.close(fig)
-    written = [out / n for n in [*files, 'demo_spectrogram.png']]
-    print(f"bass-ld demo: rendered {len(recs)} pairs into {data}; wrote")
+    t = time.time()
+    g = BassGenerator.from_pretrained(device=a.device)
+    mix = load_audio(a.mix or ex / 'example_mix.flac', g.sr)
+    if a.seconds: mix = mix[: int(a.seconds * g.sr)]
+    style_path = Path(a.style) if a.style else ex / 'style_slap_bass_1.flac'
+    kw = dict(steps=a.steps, seed=a.seed, progress=not a.quiet)
+    plain = g.generate(mix, g.sr, **kw)
+    styled = g.generate(mix, g.sr, style_z=g.style_latent(style_path), **kw)
+    files = {'demo_bass.wav': plain, 'demo_mix_bass.wav': (mix + plain).clamp(-1, 1),
+             'demo_bass_styled.wav': styled, 'demo_mix_bass_styled.wav': (mix + styled).clamp(-1, 1)}
+    for name, x in files.items(): save_audio(out / name, x, g.sr)
+    notes = {'': transcribe(plain, g.sr), '_styled': transcribe(styled, g.sr)}
+    for k, n in notes.items(): write_midi(n, out / f'demo_bass{k}.mid')
+    fig, ax = plt.subplots(4, 1, figsize=(10, 9), sharex=True)
+    plot_spec(mix, g.sr, ax=ax[0], title=f'mix ({Path(a.mix).name if a.mix else "bundled held-out example"})', fmax=4000)
+    plot_spec(plain, g.sr, ax=ax[1], title='generated bass', fmax=2000)
+    plot_spec(styled, g.sr, ax=ax[2], title=f'generated bass, style of {style_path.name}', fmax=2000)
+    for (k, n), c in zip(notes.items(), ('tab:blue', 'tab:orange')):
+        for s_, e_, p_, _ in n: ax[3].plot([s_, e_], [p_, p_], color=c, lw=4, solid_capstyle='butt')
+        ax[3].plot([], [], color=c, lw=4, label='styled' if k else 'plain')
+    ax[3].set(title='transcribed notes (MIDI)', ylabel='MIDI pitch', xlabel='time (s)'); ax[3].legend(loc='upper right')
+    fig.tight_layout(); fig.savefig(out / 'demo.png', dpi=100); plt.close(fig)
+    written = [out / n for n in [*files, 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']]
+    print(f"bass-ld demo: {len(mix) / g.sr:.1f} s of mix, bass generated with and without the style of {style_path.name} "
+          f"({a.steps} steps, {time.time() - t:.0f} s on {g.ae.device}); wrote")
     for p in written: print(f'  {p}')
     return written
 
@@ -68,21 +82,39 @@ def _train(a):
     return tr
 
 def _generate(a):
-    from bass_ld.audio import load_audio, save_audio
-    from bass_ld.pipeline import BassGenerator
+    import json
+    from bass_ld.audio import load_audio, save_audio, atomic_path
+    from bass_ld.pipeline import BassGenerator, transcribe, write_midi
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
+    if a.variations < 1: raise ValueError(f'--variations must be >= 1, got {a.variations}')
     t = time.time()
-    bass = g.generate(mix, g.sr, style=a.style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
-                      cfg=a.cfg, guidance=a.guidance, seed=a.seed, sampler=a.sampler, progress=not a.quiet)
-    save_audio(a.out, bass, g.sr)
+    res = g.generate(mix, g.sr, style_z=style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
+                     cfg=a.cfg, guidance=a.guidance, seed=a.seed, sampler=a.sampler, progress=not a.quiet, variations=a.variations)
+    out = Path(a.out)
+    bass = res[0].bass if a.variations > 1 else res
+    save_audio(out, bass, g.sr)
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
     how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, seed {a.seed}"
     if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
-    print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {a.out}" + (f", mix + bass in {a.together}" if a.together else '')
+    print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {out}" + (f", mix + bass in {a.together}" if a.together else '')
           + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
-    return bass
+    if a.variations > 1:
+        rows = []
+        for rank, v in enumerate(res, 1):
+            p = out.with_name(f'{out.stem}.var{rank}-seed{v.seed}{out.suffix}')
+            save_audio(p, v.bass, g.sr)
+            rows.append(dict(rank=rank, seed=v.seed, file=p.name, harmonic=round(v.harmonic, 4), onset_f1=round(v.onset_f1, 4), score=round(v.score, 4)))
+        js = out.with_name(f'{out.stem}.variations.json')
+        with atomic_path(js) as tmp: Path(tmp).write_text(json.dumps(rows, indent=1))
+        print(f'{a.variations} variations ranked by fit to the mix (mean of harmonic agreement and onset F1); {out} is rank 1; scores in {js}')
+        for r in rows: print(f"  {r['rank']}. seed {r['seed']}: score {r['score']:.3f} (harmonic {r['harmonic']:.3f}, onset F1 {r['onset_f1']:.3f})  {r['file']}")
+    if a.midi:
+        notes = transcribe(bass, g.sr)
+        write_midi(notes, a.midi)
+        print(f'{len(notes)} notes transcribed into {a.midi}' + (f" (MIDI {min(n[2] for n in notes)}-{max(n[2] for n in notes)})" if notes else ' (the bass never sounds)'))
+    return res
 
 def _reconstruct(a):
     import numpy as np
@@ -109,6 +141,24 @@ def _encode(a):
     ds = LatentPairDataset(out)
     print(f"encoded {len(ds)} pairs of {a.data} into {out} ({out.stat().st_size / 1e6:.1f} MB, {time.time() - t:.0f} s)")
     return out
+
+def _evaluate(a):
+    from bass_ld.evaluate import evaluate, EvalConfig
+    from bass_ld.metrics import load_embedder
+    from bass_ld.pipeline import BassGenerator
+    base = EvalConfig()
+    f = (a.n or base.n) / base.n                                   # --n scales every part's size alike
+    sizes = {k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')}
+    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, parts=tuple(p for p in a.parts.split(',') if p), **sizes)
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
+    t = time.time()
+    res = evaluate(a.data, a.out, cfg, generator=g, embedder=emb, progress=not a.quiet,
+                   command='bass-ld ' + ' '.join(getattr(a, 'argv', None) or sys.argv[1:]))
+    out = Path(a.out)
+    print(f"evaluated {', '.join(res['parts'])} on the {cfg.split} split of {a.data} in {time.time() - t:.0f} s: "
+          f"{out}, {out.with_suffix('.json')}, figures {out.stem}_*.png beside them")
+    return res
 
 def parser() -> argparse.ArgumentParser:
     "The `bass-ld` argument parser (one sub-parser per verb)."
@@ -155,6 +205,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=dflt('grounding_kind'),
                    help='stats: match channel statistics (default); nn: pull to nearest reference frames')
     g.add_argument('--seed', type=int, default=0, help='seed: the same seed gives the same bass')
+    g.add_argument('--variations', type=int, default=1, help='generate K bass lines (seeds SEED..SEED+K-1), ranked by fit to the mix; '
+                   'OUT is the best, all are written as OUT.varRANK-seedS with scores in OUT.variations.json')
+    g.add_argument('--midi', default=None, help='also transcribe the (best) bass into this MIDI file')
     g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default='heun')
     g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')
     g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
@@ -174,12 +227,27 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--weights', default=None, help='autoencoder weights (default: the shipped model)')
     e.add_argument('--device', default=None); e.add_argument('--quiet', action='store_true')
     e.set_defaults(func=_encode)
+    v = sub.add_parser('evaluate', help='measure the models on a dataset split: results table, curves, figures (resumes)')
+    v.add_argument('--data', required=True, help='dataset folder (`bass-ld dataset`)')
+    v.add_argument('--split', default='test', choices=['train', 'valid', 'test'])
+    v.add_argument('--n', type=int, default=None, help='clips in the results table (default 32, about 20 min on 2 CPU cores); '
+                   'the other parts scale with it')
+    v.add_argument('--out', default='results.md', help='markdown report; results.json and results_*.png go beside it')
+    v.add_argument('--parts', default='table,guidance,grounding,length,codec,ranking', help='comma list of parts to run')
+    v.add_argument('--steps', type=int, default=25); v.add_argument('--seed', type=int, default=0)
+    v.add_argument('--high-w', type=float, default=12.0, help="the table's high guidance strength")
+    v.add_argument('--embedder', default='timbre', help="'timbre' (shipped classifier) or module:function for your own (e.g. local VGGish/CLAP weights)")
+    v.add_argument('--weights', default=None, help='diffusion weights (default: shipped)')
+    v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')
+    v.add_argument('--device', default=None); v.add_argument('--quiet', action='store_true')
+    v.set_defaults(func=_evaluate)
     m = sub.add_parser('demo', help='the quickstart job; writes its files into --out')
     m.add_argument('--out', default='.', help='folder for the demo files (default: current folder)')
-    m.add_argument('--data', default=None, help='keep the rendered pairs here (default: a temporary folder)')
-    m.add_argument('--limit', type=int, default=2, help='pieces to render')
-    m.add_argument('--seconds', type=float, default=12.0, help='excerpt length')
-    m.add_argument('--seed', type=int, default=0)
+    m.add_argument('--mix', default=None, help='your own mix (default: the bundled held-out example, 12 s)')
+    m.add_argument('--style', default=None, help='your own style reference (default: a bundled slap-bass stem)')
+    m.add_argument('--seconds', type=float, default=None, help='use only the first SECONDS of the mix')
+    m.add_argument('--steps', type=int, default=25); m.add_argument('--seed', type=int, default=0)
+    m.add_argument('--device', default=None)
     m.add_argument('--quiet', action='store_true')
     m.set_defaults(func=_demo)
     return p
@@ -187,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None):
     "Entry point of the `bass-ld` console script."
     a = parser().parse_args(argv)
+    a.argv = list(argv) if argv is not None else sys.argv[1:]
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
     try: a.func(a)
     except KeyboardInterrupt: sys.exit('bass-ld: interrupted (finished work is kept; run the same command to resume)')

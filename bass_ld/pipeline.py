@@ -14,7 +14,7 @@ from .grounding import reference_latent, grounding_fn
 from .train import default_device
 
 # %% auto #0
-__all__ = ['BassGenerator']
+__all__ = ['BassGenerator', 'Variation', 'transcribe', 'write_midi']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
 class BassGenerator:
@@ -58,17 +58,98 @@ class BassGenerator:
                  guidance:str='rescaled', # 'rescaled' (std of the guided estimate kept at the conditional one's) or 'plain'
                  phi:float=1.0, per:str='item', # blend and scope of the rescale (05_guidance)
                  seed:int=0, sampler:str='heun', style_sr:int|None=None,
-                 window:int=1024, overlap:int=128, progress:bool=False) -> torch.Tensor:
-        "A bass stem (mono float32 at `self.sr`) as long as `mix`."
+                 style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
+                 window:int=1024, overlap:int=128, progress:bool=False,
+                 callback=None, # fn(info) after every sampling step (e.g. a progress widget)
+                 variations:int=1, # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
+                ):
+        "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
+        if variations > 1:
+            return self.variations(mix, sr, variations, style=style, grounding=grounding, grounding_kind=grounding_kind, steps=steps,
+                                   cfg=cfg, guidance=guidance, phi=phi, per=per, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
+                                   window=window, overlap=overlap, progress=progress, callback=callback)
+        if variations < 1: raise ValueError(f'variations must be >= 1, got {variations}')
         rescale = guidance_rescale(guidance, phi, per)
-        ref = self.style_latent(style, style_sr or sr) if style is not None else None
+        ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
         ground = grounding_fn(ref, grounding, grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
         bar = None
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=steps, desc='sampling', unit='step')
+        def step(d):
+            if bar: bar.update(1)
+            if callback: callback(d)
         z = generate_latent(self.den, z_mix, steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
-                            overlap=overlap, rescale=rescale, ground=ground, callback=(lambda d: bar.update(1)) if bar else None)
+                            overlap=overlap, rescale=rescale, ground=ground, callback=step)
         if bar: bar.close()
         return self.ae.decode(z, length=len(x)).cpu()
+
+# %% ../nbs/08_pipeline.ipynb #dcdb6392
+from dataclasses import dataclass
+
+@dataclass
+class Variation:
+    "One generated bass line with its seed and fit to the mix (score = mean of harmonic agreement and onset F1)."
+    bass:torch.Tensor; seed:int; harmonic:float; onset_f1:float; score:float
+
+def _variations(self:BassGenerator, mix, sr:int=SR, k:int=4, seed:int=0, progress:bool=False, **kw) -> list:
+    "Generate `k` bass lines (seeds `seed` … `seed + k - 1`), ranked best first by their fit to the mix."
+    import math
+    from bass_ld.metrics import harmonic_agreement, onset_f1, mix_chroma
+    if k < 1: raise ValueError(f'variations must be >= 1, got {k}')
+    x = to_mono(mix, sr, self.sr, src='mix')
+    chroma, out = mix_chroma(x, self.sr), []
+    for s in range(seed, seed + k):
+        b = self.generate(x, self.sr, seed=s, progress=progress, **kw)
+        h, f = harmonic_agreement(b, None, self.sr, chroma=chroma), onset_f1(b, x, self.sr)
+        score = sum(v for v in (h, f) if math.isfinite(v)) / 2
+        out.append(Variation(b, s, h, f, score))
+    return sorted(out, key=lambda v: -v.score)
+
+BassGenerator.variations = _variations
+
+# %% ../nbs/08_pipeline.ipynb #dcbda0a2
+def transcribe(bass, sr:int=SR, min_note:float=0.06, # shortest note kept, seconds
+               gate_db:float=-35.0) -> list:
+    "Notes (start s, end s, MIDI pitch, velocity) of a monophonic bass line."
+    import numpy as np, librosa, scipy.ndimage as nd
+    from bass_ld.metrics import bass_pitch, onsets, HOP
+    x = to_mono(bass, sr, sr, src='bass').numpy()
+    t, f0, voiced = bass_pitch(x, sr, gate_db=gate_db)
+    if not voiced.any(): return []
+    midi = nd.median_filter(np.round(librosa.hz_to_midi(np.maximum(f0, 1.0))).astype(int), 3)
+    cut = np.zeros(len(t), bool)
+    on = np.round(onsets(x, sr) * sr / HOP).astype(int)
+    cut[on[on < len(t)]] = True
+    dt, notes, i = HOP / sr, [], 0
+    while i < len(t):
+        if not voiced[i]: i += 1; continue
+        j = i + 1
+        while j < len(t) and voiced[j] and midi[j] == midi[i] and not cut[j]: j += 1
+        if (j - i) * dt >= min_note:
+            seg = x[int(t[i] * sr): int((t[j - 1] + dt) * sr)]
+            db = 20 * np.log10(np.sqrt(np.mean(seg ** 2)) + 1e-9) if len(seg) else -60.0
+            notes.append((round(float(t[i]), 4), round(float(t[j - 1] + dt), 4), int(midi[i]), int(np.clip(30 + (db + 40) * 90 / 40, 30, 120))))
+        i = j
+    # pitch settles a few frames after an attack (longer for low notes): start each note at the onset just before it
+    ot = on * HOP / sr
+    for k, (s0, e0, p0, v0) in enumerate(notes):
+        near = ot[(ot <= s0 + 0.01) & (ot >= s0 - 0.1) & (ot > (notes[k - 1][0] if k else -1))]
+        if len(near):
+            s1 = round(float(near.max()), 4)
+            notes[k] = (s1, e0, p0, v0)
+            if k and notes[k - 1][1] > s1: notes[k - 1] = (notes[k - 1][0], s1, *notes[k - 1][2:])
+    return notes
+
+def write_midi(notes:list, path, program:int=33, # General MIDI program (33 = electric bass, finger)
+               name:str='bass_ld bass') -> Path:
+    "Write `transcribe` notes as a one-track MIDI file (atomically)."
+    import pretty_midi
+    from bass_ld.audio import atomic_path
+    pm = pretty_midi.PrettyMIDI()
+    inst = pretty_midi.Instrument(program=program, name=name)
+    inst.notes = [pretty_midi.Note(velocity=v, pitch=p, start=s, end=e) for s, e, p, v in notes]
+    pm.instruments.append(inst)
+    with atomic_path(path) as tmp: pm.write(str(tmp))
+    return Path(path)

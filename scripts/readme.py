@@ -2,10 +2,19 @@
 """Render README.md from nbs/index.ipynb (nbdev_readme needs quarto, which cannot be installed offline).
 
 Markdown cells are copied; code cells become ```python blocks followed by their text output; cells whose first
-line is `#| hide` are left out.   usage: scripts/readme.py [--check]   (--check: exit 1 if README.md is stale)
+line is `#| hide` are left out. A markdown line `<!-- include: PATH -->` (PATH relative to the repository root) is
+replaced by that file's text, so tables written by commands (e.g. `bass-ld evaluate`) reach the README untyped.
+
+usage: scripts/readme.py [--check]   (--check: exit 1 if README.md is stale)
 """
-import json, sys
+import json, re, sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INCLUDE = re.compile(r'^<!-- include: (\S+) -->$', re.M)
+
+def _include(md:str) -> str:
+    return INCLUDE.sub(lambda m: (ROOT / m.group(1)).read_text(encoding='utf-8').strip('\n'), md)
 
 def render(nb_path) -> str:
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
@@ -13,7 +22,7 @@ def render(nb_path) -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
         if not src or src.startswith('#| hide'): continue
-        if c['cell_type'] == 'markdown': out.append(src + '\n'); continue
+        if c['cell_type'] == 'markdown': out.append(_include(src) + '\n'); continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip('\n')
         out.append(f'```python\n{code}\n```\n')
         texts = [''.join(o.get('text', '')) or ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', [])]
@@ -22,7 +31,7 @@ def render(nb_path) -> str:
     return '\n'.join(out)
 
 if __name__ == '__main__':
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     text = render(root / 'nbs' / 'index.ipynb')
     if '--check' in sys.argv:
         ok = (root / 'README.md').read_text(encoding='utf-8') == text

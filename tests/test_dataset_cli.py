@@ -1,7 +1,7 @@
 "End-to-end: the `bass-ld` command as a user runs it."
 import json, subprocess
 from pathlib import Path
-import numpy as np, librosa, pytest
+import numpy as np, librosa, pytest, torch
 from bass_ld.audio import load_audio, SR
 
 @pytest.fixture(scope='module')
@@ -50,11 +50,18 @@ def test_interrupted_item_is_redone(built, bass_ld_cmd, tmp_path):
     assert not list(out.rglob('.*.tmp*'))
 
 def test_demo_writes_its_files_into_the_current_folder(tmp_path, bass_ld_cmd):
+    import pretty_midi
     r = subprocess.run(bass_ld_cmd + ['demo', '--quiet'], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    for n in ['demo_mix.wav', 'demo_bass.wav', 'demo_song.wav', 'demo_spectrogram.png']:
-        assert (tmp_path / n).stat().st_size > 1000 and n in r.stdout
-    assert len(load_audio(tmp_path / 'demo_mix.wav')) == len(load_audio(tmp_path / 'demo_bass.wav'))
+    names = ['demo_bass.wav', 'demo_mix_bass.wav', 'demo_bass_styled.wav', 'demo_mix_bass_styled.wav',
+             'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']
+    for n in names:
+        assert (tmp_path / n).stat().st_size > 100 and n in r.stdout
+    bass, styled = load_audio(tmp_path / 'demo_bass.wav'), load_audio(tmp_path / 'demo_bass_styled.wav')
+    assert len(bass) == len(styled) == len(load_audio(tmp_path / 'demo_mix_bass.wav'))
+    assert not torch.equal(bass, styled)                                  # the style reference changed the result
+    notes = pretty_midi.PrettyMIDI(str(tmp_path / 'demo_bass_styled.mid')).instruments[0].notes
+    assert len(notes) > 5 and all(24 <= n.pitch <= 67 for n in notes)     # a bass-register track
 
 def test_bad_output_folder_is_a_clear_error(tmp_path, bass_ld_cmd):
     f = tmp_path / 'a_file'; f.write_text('x')
