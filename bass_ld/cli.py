@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #9843430b
 from __future__ import annotations
-import argparse, inspect, json, logging, sys, time, tempfile
+import argparse, inspect, json, logging, sys, time
 from pathlib import Path
 
 # %% auto #0

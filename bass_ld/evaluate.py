@@ -5,7 +5,7 @@
 # %% ../nbs/09b_evaluate.ipynb #db68cb49
 from __future__ import annotations
 import json, time, hashlib, inspect, shutil, sys
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
 from .audio import SR, AudioError, load_audio, rms_db, atomic_path

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import html, inspect, io, json, tempfile
 from pathlib import Path
-import numpy as np, torch
+import torch
 import ipywidgets as W
 from .audio import SR, AudioError, load_audio, plot_spec
 from .autoencoder import WEIGHTS

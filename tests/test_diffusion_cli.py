@@ -78,3 +78,20 @@ def test_ten_minute_mix_keeps_its_exact_duration(tmp_path, bass_ld_cmd):
     assert r.returncode == 0, r.stderr
     info = sf.info(tmp_path / 'bass.wav')
     assert info.frames == n and info.samplerate == SR
+
+def test_generate_variations_and_midi(tmp_path, bass_ld_cmd):
+    "--variations K writes K ranked basses with their scores; --midi transcribes the best into a bass-register track."
+    import pretty_midi
+    mix = load_audio(EXAMPLES / 'example_mix.flac')[: 6 * SR]
+    sf.write(tmp_path / 'mix.wav', mix.numpy(), SR)
+    r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'bass.wav', '--steps', 4,
+            '--variations', 3, '--midi', tmp_path / 'bass.mid', '--quiet')
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / 'bass.variations.json').read_text())
+    assert [x['rank'] for x in rows] == [1, 2, 3] and sorted(x['seed'] for x in rows) == [0, 1, 2]
+    assert rows[0]['score'] >= rows[1]['score'] >= rows[2]['score']
+    best = load_audio(tmp_path / 'bass.wav')
+    assert torch.equal(best, load_audio(tmp_path / rows[0]['file'])) and len(best) == len(mix)
+    notes = pretty_midi.PrettyMIDI(str(tmp_path / 'bass.mid')).instruments[0].notes
+    assert len(notes) > 3 and all(24 <= n.pitch <= 67 for n in notes) and notes[-1].end <= 6.05
+    assert run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'x.wav', '--variations', 0).returncode != 0
