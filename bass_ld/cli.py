@@ -31,7 +31,7 @@ def _demo(a):
     import matplotlib.pyplot as plt
     from bass_ld.audio import load_audio, save_audio, plot_spec
     from bass_ld.autoencoder import WEIGHTS
-    from bass_ld.pipeline import BassGenerator, transcribe, write_midi
+    from bass_ld.pipeline import BassGenerator, transcribe, write_midi, plot_notes
     ex = WEIGHTS.parent / 'examples'
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t = time.time()
@@ -51,10 +51,8 @@ def _demo(a):
     plot_spec(mix, g.sr, ax=ax[0], title=f'mix ({Path(a.mix).name if a.mix else "bundled held-out example"})', fmax=4000)
     plot_spec(plain, g.sr, ax=ax[1], title='generated bass', fmax=2000)
     plot_spec(styled, g.sr, ax=ax[2], title=f'generated bass, style of {style_path.name}', fmax=2000)
-    for (k, n), c in zip(notes.items(), ('tab:blue', 'tab:orange')):
-        for s_, e_, p_, _ in n: ax[3].plot([s_, e_], [p_, p_], color=c, lw=4, solid_capstyle='butt')
-        ax[3].plot([], [], color=c, lw=4, label='styled' if k else 'plain')
-    ax[3].set(title='transcribed notes (MIDI)', ylabel='MIDI pitch', xlabel='time (s)'); ax[3].legend(loc='upper right')
+    for (k, n), c in zip(notes.items(), ('tab:blue', 'tab:orange')): plot_notes(n, ax[3], color=c, label='styled' if k else 'plain')
+    ax[3].set_title('transcribed notes (MIDI)'); ax[3].legend(loc='upper right')
     fig.tight_layout(); fig.savefig(out / 'demo.png', dpi=100); plt.close(fig)
     written = [out / n for n in [*files, 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']]
     print(f"bass-ld demo: {len(mix) / g.sr:.1f} s of mix, bass generated with and without the style of {style_path.name} "

@@ -114,16 +114,22 @@ def sample_clips(g, # a `BassGenerator`
                                          ground=grounding_fn(refs[i], strength, kind)) for i in range(len(z_mix))])
     return [g.ae.decode(zi, length=samples).cpu() for zi in z], z.cpu()
 
-# %% ../nbs/09b_evaluate.ipynb #b88e5ce6
+# %% ../nbs/09b_evaluate.ipynb #f23e47d2
 def _defaults(g) -> dict:
     return {k: v.default for k, v in inspect.signature(g.generate).parameters.items() if v.default is not inspect.Parameter.empty}
+
+def _latents(g, clips:list[dict], refs:bool=False) -> tuple:
+    "Mix latents (B, C, T) of `clips` and (with `refs`) their reference latents, encoded once per clip and kept on it."
+    for c in clips:
+        if 'z_mix' not in c: c['z_mix'] = g.ae.encode(c['mix'])
+        if refs and 'z_ref' not in c: c['z_ref'] = g.style_latent(c['ref'], g.sr)
+    return torch.stack([c['z_mix'] for c in clips]), [c.get('z_ref') for c in clips]
 
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "The results table: one row per system, each metric's mean and 95% interval over the clips."
     d, hw = _defaults(g), cfg.high_w
     L = len(clips[0]['mix'])
-    z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
-    refs = [g.style_latent(c['ref'], g.sr) for c in clips]
+    z_mix, refs = _latents(g, clips, refs=True)
     n = len(clips)
     systems = {'true bass': None, OTHER: None,
                'unconditional (w = 0)': dict(cfg=0.0, guidance='plain'),
@@ -148,7 +154,7 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
 def part_guidance(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
     "Latent spread, flatness, loudness and fit against w, plain vs rescaled guidance."
     L = len(clips[0]['mix'])
-    z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
+    z_mix, _ = _latents(g, clips)
     data_std = float(torch.stack([g.ae.encode(c['bass']) for c in clips]).flatten(1).std(1).mean())
     out = dict(data_latent_std=round(data_std, 4), plain={}, rescaled={})
     for w in cfg.ws:
@@ -163,8 +169,7 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
     "Style accuracy, fit and Fréchet distance against grounding strength, at the default guidance."
     d = _defaults(g)
     L = len(clips[0]['mix'])
-    z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
-    refs = [g.style_latent(c['ref'], g.sr) for c in clips]
+    z_mix, refs = _latents(g, clips, refs=True)
     out = dict(cfg=d['cfg'], guidance=d['guidance'], kind=d['grounding_kind'], chance=round(1 / len(LABELS), 4), by_strength={})
     for s in cfg.strengths:
         basses, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
@@ -183,7 +188,7 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
         try: clips = eval_set(items, cfg.length_n, L, g.sr)
         except ValueError as e: out['by_length'][str(m)] = dict(skipped=str(e)); continue
         sc = Scorer(clips, g.sr, clf)
-        z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
+        z_mix, _ = _latents(g, clips)
         gen, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed)
         n = len(clips)
         rows = {'generated': [sc(i, b, None)[0] for i, b in enumerate(gen)],
@@ -201,7 +206,7 @@ def part_codec(g, items:list[dict], cfg:EvalConfig) -> dict:
     step = max(1, len(items) // cfg.codec_n)
     return dict(rows=compare_with_opus(g.ae, items[::step][:cfg.codec_n], seconds=10.0))
 
-# %% ../nbs/09b_evaluate.ipynb #f23e47d2
+# %% ../nbs/09b_evaluate.ipynb #2a754196
 def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_seconds:float=15.0, sf2=None, sr:int=SR) -> list[dict]:
     "Render `n` pieces of `split` anew (another SoundFont and arrangement than the dataset's): dicts of mix, bass, id."
     import pretty_midi
@@ -217,6 +222,7 @@ def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_secon
             mix, bass = render_item(item, r)
         except Exception: continue                     # pieces the dataset also skips (no bass line, silent parts)
         if rms_db(bass) > -50: out.append(dict(mix=mix, bass=bass, id=item.meta['id']))
+    if len(out) < 2: raise ValueError(f'only {len(out)} {split}-split pieces could be rendered with {Path(sf2).name}; need 2 to compare')
     return out
 
 def rank_check(pairs:list[dict], sr:int=SR) -> dict:
@@ -290,7 +296,7 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     plot_results(res, out.parent, stem=out.stem)
     return res
 
-# %% ../nbs/09b_evaluate.ipynb #90d1840f
+# %% ../nbs/09b_evaluate.ipynb #596420d3
 def _ci(c:dict, nd:int|str=3) -> str:
     "'mean [lo, hi]' with `nd` decimals, or in scientific notation with `nd='e'`."
     if not c or not np.isfinite(c.get('mean', np.nan)): return '–'
@@ -301,6 +307,10 @@ TABLE_COLS = [('harmonic', 'harmonic agreement ↑'), ('onset_f1', 'onset F1 ↑
               ('raw_chroma', 'raw chroma acc.'), ('style', 'style acc. ↑'), ('frechet', 'Fréchet dist. ↓'),
               ('flatness', 'flatness'), ('loudness', 'loudness (LUFS)')]
 
+def _md_table(title:str, head:list, rows:list) -> list:
+    "Lines of a titled markdown table (and a blank line after it)."
+    return [title + '\n', '| ' + ' | '.join(head) + ' |', '|---' * len(head) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows] + ['']
+
 def results_markdown(res:dict) -> str:
     "The markdown report of an `evaluate` run."
     c, P = res['config'], {k: v['result'] for k, v in res['parts'].items()}
@@ -309,48 +319,36 @@ def results_markdown(res:dict) -> str:
          f"Measured on the **{c['split']}** split of `{Path(c['data']).name}` ({c['hardware']}); clips of {c['clip_seconds']} s "
          f"(the training crop), {c['steps']} Heun steps, seed {c['seed']}. Mean [95% bootstrap interval] over clips.\n"]
     if 'table' in P:
-        n = next(iter(P['table'].values()))['harmonic']['n']
-        o += [f"**Results** ({c['n']} clips; style accuracy = share the timbre classifier labels as the asked-for timbre — the "
-              f"true/other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
-              f"Fréchet distance in the {c['embedder']} embedding to the style references' stems; raw pitch/chroma accuracy "
-              f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; the other-piece row "
-              f"holds the true-bass row's stems paired with other mixes, so its per-stem columns equal the true row's)\n",
-              '| system | ' + ' | '.join(h for _, h in TABLE_COLS) + ' |', '|---' * (len(TABLE_COLS) + 1) + '|']
-        for name, r in P['table'].items():
-            o.append(f'| {name} | ' + ' | '.join(f"{r[k]:.2f}" if k == 'frechet' and k in r else
-                                                  _ci(r.get(k), 1 if k == 'loudness' else 'e' if k == 'flatness' else 3) for k, _ in TABLE_COLS) + ' |')
-        o.append('')
+        o += _md_table(f"**Results** ({c['n']} clips; style accuracy = share the timbre classifier labels as the asked-for timbre — the "
+                       f"true/other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
+                       f"Fréchet distance in the {c['embedder']} embedding to the style references' stems; raw pitch/chroma accuracy "
+                       f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; the other-piece row "
+                       f"holds the true-bass row's stems paired with other mixes, so its per-stem columns equal the true row's)",
+                       ['system'] + [h for _, h in TABLE_COLS],
+                       [[name] + [f"{r[k]:.2f}" if k == 'frechet' and k in r else _ci(r.get(k), 1 if k == 'loudness' else 'e' if k == 'flatness' else 3)
+                                  for k, _ in TABLE_COLS] for name, r in P['table'].items()])
     if 'guidance' in P:
-        G = P['guidance']
-        o += [f"**Guidance strength w** ({c['curve_n']} clips; latent std of the data: {G['data_latent_std']:.3f})\n",
-              '| w | latent std plain | latent std rescaled | flatness plain | flatness rescaled | harmonic plain | harmonic rescaled | onset F1 plain | onset F1 rescaled |',
-              '|---' * 9 + '|']
-        for w in G['plain']:
-            p, r = G['plain'][w], G['rescaled'][w]
-            o.append(f'| {w} | ' + ' | '.join(_ci(x[k], 'e' if k == 'flatness' else 3) for k in ('latent_std', 'flatness', 'harmonic', 'onset_f1') for x in (p, r)) + ' |')
-        o.append('')
+        G, ks = P['guidance'], ('latent_std', 'flatness', 'harmonic', 'onset_f1')
+        names = dict(latent_std='latent std', flatness='flatness', harmonic='harmonic', onset_f1='onset F1')
+        o += _md_table(f"**Guidance strength w** ({c['curve_n']} clips; latent std of the data: {G['data_latent_std']:.3f})",
+                       ['w'] + [f'{names[k]} {kind}' for k in ks for kind in ('plain', 'rescaled')],
+                       [[w] + [_ci(G[kind][w][k], 'e' if k == 'flatness' else 3) for k in ks for kind in ('plain', 'rescaled')] for w in G['plain']])
     if 'grounding' in P:
         Gr = P['grounding']
-        o += [f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, {Gr['kind']}; chance {Gr['chance']:.3f})\n",
-              '| strength | style acc. | harmonic agreement | onset F1 | Fréchet dist. |', '|---|---|---|---|---|']
-        for s, r in Gr['by_strength'].items():
-            o.append(f"| {s} | {_ci(r['style'])} | {_ci(r['harmonic'])} | {_ci(r['onset_f1'])} | {r.get('frechet', float('nan')):.2f} |")
-        o.append('')
+        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
+                       ['strength', 'style acc.', 'harmonic agreement', 'onset F1', 'Fréchet dist.'],
+                       [[s, _ci(r['style']), _ci(r['harmonic']), _ci(r['onset_f1']), f"{r.get('frechet', float('nan')):.2f}"] for s, r in Gr['by_strength'].items()])
     if 'length' in P:
         Ln = P['length']
-        o += [f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs)\n",
-              '| length | clips | harmonic generated | harmonic true | harmonic other | onset F1 generated | onset F1 true |', '|---|---|---|---|---|---|---|']
-        for m, r in Ln['by_length'].items():
-            if 'skipped' in r: o.append(f'| {m}× | – | {r["skipped"]} | | | | |'); continue
-            o.append(f"| {m}× ({r['seconds']:.0f} s) | {r['n']} | {_ci(r['generated']['harmonic'])} | {_ci(r['true bass']['harmonic'])} | "
-                     f"{_ci(r[OTHER]['harmonic'])} | {_ci(r['generated']['onset_f1'])} | {_ci(r['true bass']['onset_f1'])} |")
-        o.append('')
+        o += _md_table(f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs)",
+                       ['length', 'clips', 'harmonic generated', 'harmonic true', 'harmonic other', 'onset F1 generated', 'onset F1 true'],
+                       [[f'{m}×', '–', r['skipped'], '', '', '', ''] if 'skipped' in r else
+                        [f"{m}× ({r['seconds']:.0f} s)", r['n'], _ci(r['generated']['harmonic']), _ci(r['true bass']['harmonic']),
+                         _ci(r[OTHER]['harmonic']), _ci(r['generated']['onset_f1']), _ci(r['true bass']['onset_f1'])] for m, r in Ln['by_length'].items()])
     if 'codec' in P:
         if 'skipped' in P['codec']: o += [f"**Codec**: skipped — {P['codec']['skipped']}", '']
-        else:
-            o += [f"**Autoencoder vs Opus** ({c['codec_n']} test pairs, first 10 s)\n", '| stream | codec | log-mel L1 (dB) ↓ | multi-scale spectral ↓ |', '|---|---|---|---|']
-            o += [f"| {r['stream']} | {r['codec']} | {r['logmel_l1_db']:.2f} | {r['mss']:.3f} |" for r in P['codec']['rows']]
-            o.append('')
+        else: o += _md_table(f"**Autoencoder vs Opus** ({c['codec_n']} test pairs, first 10 s)", ['stream', 'codec', 'log-mel L1 (dB) ↓', 'multi-scale spectral ↓'],
+                             [[r['stream'], r['codec'], f"{r['logmel_l1_db']:.2f}", f"{r['mss']:.3f}"] for r in P['codec']['rows']])
     if 'ranking' in P:
         R = P['ranking']
         o += [f"**Metric check on unseen audio** ({R['songs']} held-out pieces rendered afresh with another SoundFont and arrangement): "

@@ -14,7 +14,7 @@ from .grounding import reference_latent, grounding_fn
 from .train import default_device
 
 # %% auto #0
-__all__ = ['BassGenerator', 'Variation', 'transcribe', 'write_midi']
+__all__ = ['BassGenerator', 'Variation', 'transcribe', 'write_midi', 'plot_notes']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
 class BassGenerator:
@@ -153,3 +153,13 @@ def write_midi(notes:list, path, program:int=33, # General MIDI program (33 = el
     pm.instruments.append(inst)
     with atomic_path(path) as tmp: pm.write(str(tmp))
     return Path(path)
+
+def plot_notes(notes:list, ax=None, color=None, # one colour, or None: colour by velocity
+               label:str|None=None):
+    "Piano roll of `transcribe` notes (MIDI pitch over time) on `ax`; returns the axes."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(8, 2.2))
+    for s, e, p, v in notes: ax.plot([s, e], [p, p], lw=5, solid_capstyle='butt', color=color or plt.cm.viridis(v / 127))
+    if label: ax.plot([], [], lw=5, color=color or plt.cm.viridis(0.7), label=label)
+    ax.set(ylabel='MIDI pitch', xlabel='time (s)')
+    return ax

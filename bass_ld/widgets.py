@@ -50,8 +50,8 @@ def result_figure(mix:torch.Tensor, bass:torch.Tensor, notes:list, sr:int=SR):
     fig, ax = plt.subplots(3, 1, figsize=(10, 6.5), sharex=True)
     plot_spec(mix, sr, ax=ax[0], title='mix', fmax=4000)
     plot_spec(bass, sr, ax=ax[1], title='generated bass', fmax=2000)
-    for s, e, p, v in notes: ax[2].plot([s, e], [p, p], lw=5, solid_capstyle='butt', color=plt.cm.viridis(v / 127))
-    ax[2].set(title=f'{len(notes)} notes (MIDI; colour = velocity)', ylabel='MIDI pitch', xlabel='time (s)')
+    from bass_ld.pipeline import plot_notes
+    plot_notes(notes, ax[2]).set_title(f'{len(notes)} notes (MIDI; colour = velocity)')
     fig.tight_layout()
     return fig
 
