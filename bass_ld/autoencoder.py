@@ -385,8 +385,10 @@ def opus_roundtrip(x:torch.Tensor, sr:int=SR, kbps:float=6.0) -> torch.Tensor:
     return F.pad(y, (0, max(0, len(x) - len(y))))[:len(x)]
 
 def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(root, 'test')`
-                      seconds:float=10.0, kbps=(6.0, 12.0), progress:bool=True) -> list[dict]:
-    "Per stream and codec: mean log-mel L1 (dB) and multi-scale spectral distance over the first `seconds` of each item."
+                      seconds:float=10.0, kbps=(6.0, 12.0), progress:bool=True,
+                      pitch:bool=True, # also score the bass stream's pitch: does the codec keep the notes?
+                     ) -> list[dict]:
+    "Per stream and codec: mean log-mel L1 (dB), multi-scale spectral distance and (bass) raw pitch/chroma accuracy over the first `seconds` of each item."
     from bass_ld.audio import load_audio
     from tqdm.auto import tqdm
     ours = f'bass_ld autoencoder ({ae.cfg.frame_rate * ae.cfg.latent * 16 / 1000:.1f} kb/s at fp16)'
@@ -395,16 +397,22 @@ def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(ro
         for stream, paths in (('mix', it['mix']), ('bass', [it['bass']])):
             x = sum(load_audio(p, ae.cfg.sr, duration=seconds) for p in paths)
             outs = {ours: ae.reconstruct(x).cpu(), **{f'Opus {k:g} kb/s': opus_roundtrip(x, ae.cfg.sr, k) for k in kbps}}
+            ref = None
             for codec, y in outs.items():
-                r = res.setdefault((stream, codec), dict(stream=stream, codec=codec, logmel=[], mss=[]))
+                r = res.setdefault((stream, codec), dict(stream=stream, codec=codec, logmel=[], mss=[], raw_pitch=[], raw_chroma=[]))
                 r['logmel'].append(logmel_l1(y, x, ae.cfg.sr)); r['mss'].append(float(spectral_distance(y, x)))
+                if pitch and stream == 'bass':
+                    from bass_ld.metrics import bass_pitch, pitch_accuracy
+                    if ref is None: ref = bass_pitch(x, ae.cfg.sr)   # the original, tracked once for all codecs
+                    for k, v in pitch_accuracy(y, None, ae.cfg.sr, ref_pitch=ref).items(): r[k].append(v)
+    mean = lambda v: float(np.nanmean(v)) if len(v) and not np.isnan(v).all() else None
     return [dict(stream=r['stream'], codec=r['codec'], clips=len(r['logmel']), logmel_l1_db=float(np.mean(r['logmel'])),
-                 mss=float(np.mean(r['mss']))) for r in res.values()]
+                 mss=float(np.mean(r['mss'])), raw_pitch=mean(r['raw_pitch']), raw_chroma=mean(r['raw_chroma'])) for r in res.values()]
 
 def results_table(rows:list[dict], cols=None) -> str:
-    "A markdown table of result rows (floats to 3 decimals)."
+    "A markdown table of result rows (floats to 3 decimals, None as a dash)."
     cols = cols or list(rows[0])
-    fmt = lambda v: f'{v:.3f}' if isinstance(v, float) else str(v)
+    fmt = lambda v: f'{v:.3f}' if isinstance(v, float) else '—' if v is None else str(v)
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] + ['| ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for r in rows])
 
 # %% ../nbs/02_autoencoder.ipynb #bced9a99

@@ -14,13 +14,15 @@ from .metrics import (bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitc
                              bootstrap_ci, eval_clips, frechet_distance, timbre_embedder)
 
 # %% auto #0
-__all__ = ['PARTS', 'OTHER', 'TABLE_COLS', 'EvalConfig', 'eval_set', 'Scorer', 'summarise', 'sample_clips', 'part_table',
-           'part_guidance', 'part_grounding', 'part_length', 'part_codec', 'fresh_pairs', 'rank_check', 'evaluate',
-           'results_markdown', 'plot_results']
+__all__ = ['PARTS', 'OTHER', 'THROUGH_AE', 'PART_VERSION', 'TABLE_COLS', 'EvalConfig', 'eval_set', 'Scorer', 'summarise',
+           'sample_clips', 'part_table', 'part_guidance', 'part_grounding', 'part_length', 'part_codec', 'fresh_pairs',
+           'rank_check', 'evaluate', 'results_markdown', 'plot_results']
 
 # %% ../nbs/09b_evaluate.ipynb #222c3b01
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
 OTHER = "another piece's bass"
+THROUGH_AE = 'true bass through the autoencoder'   # encoded and decoded: the best any generated latent can sound
+PART_VERSION = dict(table=2, codec=2)              # bumped when a part gains rows or columns (2: THROUGH_AE row, codec pitch)
 
 @dataclass
 class EvalConfig:
@@ -43,6 +45,7 @@ class EvalConfig:
                     grounding=('split', 'style_n', 'steps', 'strengths', 'seed'), length=('split', 'length_n', 'lengths', 'steps', 'seed'),
                     codec=('split', 'codec_n'), ranking=('split', 'rank_n', 'seed'))[part]
         d = {k: getattr(self, k) for k in keep} | extra
+        if PART_VERSION.get(part, 1) > 1: d['version'] = PART_VERSION[part]   # what the part measures changed: old results are stale
         return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 # %% ../nbs/09b_evaluate.ipynb #f100a424
@@ -131,7 +134,7 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
     L = len(clips[0]['mix'])
     z_mix, refs = _latents(g, clips, refs=True)
     n = len(clips)
-    systems = {'true bass': None, OTHER: None,
+    systems = {'true bass': None, THROUGH_AE: None, OTHER: None,
                'unconditional (w = 0)': dict(cfg=0.0, guidance='plain'),
                'conditional, no guidance (w = 1)': dict(cfg=1.0, guidance='plain'),
                f'plain CFG, w = {hw:g}': dict(cfg=hw, guidance='plain'),
@@ -141,6 +144,7 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
     out = {}
     for name, kw in systems.items():
         if name == 'true bass': basses, targets = [c['bass'] for c in clips], [c['own_label'] for c in clips]
+        elif name == THROUGH_AE: basses, targets = [g.ae.reconstruct(c['bass']).cpu() for c in clips], [c['own_label'] for c in clips]
         elif kw is None:
             other = [(i + n // 2) % n for i in range(n)]
             basses, targets = [clips[j]['bass'] for j in other], [clips[j]['own_label'] for j in other]
@@ -347,8 +351,10 @@ def results_markdown(res:dict) -> str:
                          _ci(r[OTHER]['harmonic']), _ci(r['generated']['onset_f1']), _ci(r['true bass']['onset_f1'])] for m, r in Ln['by_length'].items()])
     if 'codec' in P:
         if 'skipped' in P['codec']: o += [f"**Codec**: skipped — {P['codec']['skipped']}", '']
-        else: o += _md_table(f"**Autoencoder vs Opus** ({c['codec_n']} test pairs, first 10 s)", ['stream', 'codec', 'log-mel L1 (dB) ↓', 'multi-scale spectral ↓'],
-                             [[r['stream'], r['codec'], f"{r['logmel_l1_db']:.2f}", f"{r['mss']:.3f}"] for r in P['codec']['rows']])
+        else: o += _md_table(f"**Autoencoder vs Opus** ({c['codec_n']} test pairs, first 10 s; pitch: the decoded bass against the original, PESTO + mir_eval)",
+                             ['stream', 'codec', 'log-mel L1 (dB) ↓', 'multi-scale spectral ↓', 'raw pitch ↑', 'raw chroma ↑'],
+                             [[r['stream'], r['codec'], f"{r['logmel_l1_db']:.2f}", f"{r['mss']:.3f}"] +
+                              [f"{r[k]:.3f}" if r.get(k) is not None else '—' for k in ('raw_pitch', 'raw_chroma')] for r in P['codec']['rows']])
     if 'ranking' in P:
         R = P['ranking']
         o += [f"**Metric check on unseen audio** ({R['songs']} held-out pieces rendered afresh with another SoundFont and arrangement): "

@@ -20,13 +20,15 @@ def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     r = run(args)
     assert r.returncode == 0, r.stderr
     md = out.read_text()
-    for row in ('true bass', "another piece's bass", 'unconditional (w = 0)', 'conditional, no guidance (w = 1)',
+    for row in ('true bass', 'true bass through the autoencoder', "another piece's bass", 'unconditional (w = 0)', 'conditional, no guidance (w = 1)',
                 'plain CFG, w = 12', 'rescaled CFG, w = 12', 'rescaled CFG, w = 12 + grounding'):
         assert f'| {row} |' in md
     assert 'bass-ld evaluate --data' in md                                   # the report names its command
     T = json.loads(out.with_suffix('.json').read_text())['parts']['table']['result']
     assert T['true bass']['raw_pitch']['mean'] == pytest.approx(1.0)           # the true bass against itself
     assert T["another piece's bass"]['raw_pitch']['mean'] < 0.5
+    ae = T['true bass through the autoencoder']                             # the codec's ceiling: same stems, decoded
+    assert 0 <= ae['raw_pitch']['mean'] <= ae['raw_chroma']['mean'] <= 1 and ae['harmonic']['mean'] != T['true bass']['harmonic']['mean']
     assert T['true bass']['style']['mean'] == pytest.approx(1.0)               # rendered stems: the classifier knows them
     r2 = run(args)
     assert r2.returncode == 0 and 'table already done' in r2.stderr            # saved parts are not redone
