@@ -324,7 +324,7 @@ def results_markdown(res:dict) -> str:
          f"(the training crop), {c['steps']} Heun steps, seed {c['seed']}. Mean [95% bootstrap interval] over clips.\n"]
     if 'table' in P:
         o += _md_table(f"**Results** ({c['n']} clips; style accuracy = share the timbre classifier labels as the asked-for timbre — the "
-                       f"true/other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
+                       f"true, autoencoded and other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
                        f"Fréchet distance in the {c['embedder']} embedding to the style references' stems; raw pitch/chroma accuracy "
                        f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; the other-piece row "
                        f"holds the true-bass row's stems paired with other mixes, so its per-stem columns equal the true row's)",
