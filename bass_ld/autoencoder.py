@@ -390,6 +390,7 @@ def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(ro
                      ) -> list[dict]:
     "Per stream and codec: mean log-mel L1 (dB), multi-scale spectral distance and (bass) raw pitch/chroma accuracy over the first `seconds` of each item."
     from bass_ld.audio import load_audio
+    from bass_ld.metrics import bass_pitch, pitch_accuracy
     from tqdm.auto import tqdm
     ours = f'bass_ld autoencoder ({ae.cfg.frame_rate * ae.cfg.latent * 16 / 1000:.1f} kb/s at fp16)'
     res = {}
@@ -402,7 +403,6 @@ def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(ro
                 r = res.setdefault((stream, codec), dict(stream=stream, codec=codec, logmel=[], mss=[], raw_pitch=[], raw_chroma=[]))
                 r['logmel'].append(logmel_l1(y, x, ae.cfg.sr)); r['mss'].append(float(spectral_distance(y, x)))
                 if pitch and stream == 'bass':
-                    from bass_ld.metrics import bass_pitch, pitch_accuracy
                     if ref is None: ref = bass_pitch(x, ae.cfg.sr)   # the original, tracked once for all codecs
                     for k, v in pitch_accuracy(y, None, ae.cfg.sr, ref_pitch=ref).items(): r[k].append(v)
     mean = lambda v: float(np.nanmean(v)) if len(v) and not np.isnan(v).all() else None

@@ -14,19 +14,19 @@ latent should do about as well as the mix chroma. Prints the held-out accuracy o
 
     .venv/bin/python scripts/probe_latents.py --data data/pairs --latents data/latents.safetensors
 """
-import argparse, json
-from pathlib import Path
+import argparse
 import numpy as np, torch
 
-FRAMES = 16   # STFT hops (256 samples) per latent frame (4,096 samples)
+from bass_ld.metrics import HOP, mix_chroma   # CQT chroma, one frame per HOP samples; used for the bass's pitch class too
+FRAMES = 4096 // HOP   # chroma frames per latent frame (4,096 samples)
 
-def frame_features(root:Path, item:dict, lat, sr:int=22050):
-    import librosa, soundfile as sf
-    b = sf.read(root / item['bass'], dtype='float32')[0]
-    m = sf.read(root / item['mix'], dtype='float32')[0]
-    cb = librosa.feature.chroma_cqt(y=b, sr=sr, hop_length=256)
-    cm = librosa.feature.chroma_cqt(y=m, sr=sr, hop_length=256)
-    rms = librosa.feature.rms(y=b, hop_length=256)[0]
+def frame_features(item:dict, lat):
+    "Per latent frame: the three probe inputs, the true bass's pitch class, and whether the bass sounds."
+    import librosa
+    from bass_ld.audio import load_audio
+    b, m = load_audio(item['bass']).numpy(), sum(load_audio(p) for p in item['mix']).numpy()
+    cb, cm = mix_chroma(b), mix_chroma(m)
+    rms = librosa.feature.rms(y=b, hop_length=HOP)[0]
     zm, zb = (lat.get_tensor(f"{item['id']}/{s}").float().numpy() for s in ('mix', 'bass'))
     T = min(zm.shape[-1], cb.shape[1] // FRAMES, len(rms) // FRAMES)
     pool = lambda c: c[:, :T * FRAMES].reshape(c.shape[0], T, FRAMES).mean(-1)
@@ -41,10 +41,10 @@ def with_context(x:np.ndarray, k:int=2) -> np.ndarray:
     p = np.pad(x, ((0, 0), (k, k)), mode='edge')
     return np.concatenate([p[:, i:i + T] for i in range(2 * k + 1)], 0).T
 
-def build(root, items, lat):
+def build(items, lat):
     X, Y = {}, []
     for it in items:
-        feats, label, voiced = frame_features(root, it, lat)
+        feats, label, voiced = frame_features(it, lat)
         for k, v in feats.items(): X.setdefault(k, []).append(with_context(v)[voiced])
         Y.append(label[voiced])
     return {k: np.concatenate(v) for k, v in X.items()}, np.concatenate(Y)
@@ -72,14 +72,15 @@ def main():
     ap.add_argument('--seed', type=int, default=0); ap.add_argument('--threads', type=int, default=2)
     a = ap.parse_args()
     from safetensors import safe_open
+    from bass_ld.dataset import read_manifest
     torch.set_num_threads(a.threads)
-    root = Path(a.data)
-    items = [json.loads(l) for l in (root / 'manifest.jsonl').read_text().splitlines() if l.strip()]
     rng = np.random.default_rng(a.seed)
-    pick = lambda split, n: [items[i] for i in rng.permutation([i for i, it in enumerate(items) if it['split'] == split])[:n]]
+    def pick(split, n):
+        items = read_manifest(a.data, split)
+        return [items[i] for i in rng.permutation(len(items))[:n]]
     with safe_open(a.latents, 'pt') as lat:
-        tr, ytr = build(root, pick('train', a.train), lat)
-        te, yte = build(root, pick('test', a.test), lat)
+        tr, ytr = build(pick('train', a.train), lat)
+        te, yte = build(pick('test', a.test), lat)
     print(f'{len(ytr)} train / {len(yte)} test frames; most common class {np.bincount(yte, minlength=12).max() / len(yte):.3f} of test frames')
     print('| input | linear probe | MLP probe (256) |\n|---|---|---|')
     for k in tr:
