@@ -13,9 +13,9 @@ from .train import save_weights, load_state_strict, load_pretrained, CheckpointE
 
 # %% auto #0
 __all__ = ['AE_CONFIGS', 'LOG_EPS', 'AE_TRAIN', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder', 'Decoder',
-           'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss', 'synth_bass', 'latent_stats',
-           'ReconstructionCheck', 'train_autoencoder', 'encode_dataset', 'opus_roundtrip', 'compare_with_opus',
-           'results_table']
+           'vocoder_phase', 'griffin_lim', 'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss',
+           'synth_bass', 'latent_stats', 'fit_basis', 'ReconstructionCheck', 'train_autoencoder', 'encode_dataset',
+           'opus_roundtrip', 'compare_with_opus', 'results_table']
 
 # %% ../nbs/02_autoencoder.ipynb #683b5983
 @dataclass
@@ -27,7 +27,14 @@ class AEConfig:
     widths:tuple=(128, 160, 192, 256)   # channels of each level, highest frame rate first
     blocks:int=1                        # residual blocks per level
     latent:int=60                       # latent channels
-    def __post_init__(self): self.widths = tuple(self.widths)
+    front:str='stft'                    # 'stft': log-magnitude + phase in, magnitude + phase out (Musika);
+                                        # 'pca': principal components of |S|**power in and out, phase rebuilt from the magnitudes
+    components:int=128                  # 'pca': spectral basis size
+    power:float=0.3                     # 'pca': magnitude compression exponent
+    gl_iters:int=8                      # 'pca': Griffin-Lim iterations after the vocoder phase
+    def __post_init__(self):
+        self.widths = tuple(self.widths)
+        if self.front not in ('stft', 'pca'): raise ValueError(f"front must be 'stft' or 'pca', not {self.front!r}")
     @property
     def bins(self) -> int: return self.n_fft // 2 + 1
     @property
@@ -41,6 +48,8 @@ AE_CONFIGS = {
     'tiny':  AEConfig(widths=(16, 16, 24, 32)),                 # tests: every code path in milliseconds
     'small': AEConfig(),                                        # trained on 2 CPU cores; shipped
     'paper': AEConfig(widths=(256, 384, 512, 512), blocks=2),   # GPU size
+    'tiny-pca':  AEConfig(widths=(16, 16, 24, 32), front='pca', components=16),
+    'small-pca': AEConfig(front='pca'),                         # pitch-keeping front end (see "Where the notes go")
 }
 
 # %% ../nbs/02_autoencoder.ipynb #fcc13cd9
@@ -75,11 +84,11 @@ class ResBlock(nn.Module):
         return x
 
 class Encoder(nn.Module):
-    "STFT features (batch, 3*bins, frames) -> latent (batch, latent, frames / 2**levels)."
+    "STFT features (batch, 3*bins or components, frames) -> latent (batch, latent, frames / 2**levels)."
     def __init__(self, cfg:AEConfig):
         super().__init__()
         w = cfg.widths
-        self.inp = nn.Conv1d(3 * cfg.bins, w[0], 3, padding=1)
+        self.inp = nn.Conv1d(cfg.components if cfg.front == 'pca' else 3 * cfg.bins, w[0], 3, padding=1)
         layers = []
         for i, c in enumerate(w):
             layers += [ResBlock(c) for _ in range(cfg.blocks)]
@@ -89,7 +98,7 @@ class Encoder(nn.Module):
     def forward(self, f): return self.out(F.silu(self.body(self.inp(f))))
 
 class Decoder(nn.Module):
-    "Latent (batch, latent, T) -> (log-magnitude, phase) per bin, (batch, 2*bins, T * 2**levels)."
+    "Latent (batch, latent, T) -> (log-magnitude, phase) per bin (batch, 2*bins, T * 2**levels), or spectral coefficients."
     def __init__(self, cfg:AEConfig):
         super().__init__()
         w = cfg.widths
@@ -99,12 +108,53 @@ class Decoder(nn.Module):
             layers += [nn.SiLU(), nn.ConvTranspose1d(w[min(i + 1, len(w) - 1)], w[i], 4, stride=2, padding=1)]
             layers += [ResBlock(w[i]) for _ in range(cfg.blocks)]
         self.body = nn.Sequential(*layers)
-        self.out = nn.Conv1d(w[0], 2 * cfg.bins, 3, padding=1)
+        self.out = nn.Conv1d(w[0], cfg.components if cfg.front == 'pca' else 2 * cfg.bins, 3, padding=1)
         with torch.no_grad():   # start near silence (log-magnitude at the floor) rather than loud noise: stable early training
-            self.out.weight.mul_(0.1); self.out.bias.zero_(); self.out.bias[:cfg.bins].fill_(math.log(LOG_EPS))
+            self.out.weight.mul_(0.1); self.out.bias.zero_()         # ('pca': zero coefficients = the mean spectrum)
+            if cfg.front == 'stft': self.out.bias[:cfg.bins].fill_(math.log(LOG_EPS))
     def forward(self, z): return self.out(F.silu(self.body(self.inp(z))))
 
 # %% ../nbs/02_autoencoder.ipynb #d3d9169b
+def vocoder_phase(M:torch.Tensor, # magnitudes (batch, bins, frames)
+                  n_fft:int=1024, hop:int=256,
+                  start:torch.Tensor|None=None, # (batch, bins) running phase before the first frame (from the previous chunk)
+                  floor_db:float=-70.0, # peaks more than this below the frame's loudest bin are ignored
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Phase for magnitudes from their spectral peaks: (phase (batch, bins, frames), running phase in float64 to continue from)."
+    B, K, T = M.shape
+    k = torch.arange(K, device=M.device)[None, :, None].expand(B, K, T)
+    L = torch.log(M.float().clamp_min(1e-9))
+    l, c, r = L[:, :-2], L[:, 1:-1], L[:, 2:]
+    peak = torch.zeros_like(L, dtype=torch.bool)
+    peak[:, 1:-1] = (c > l) & (c >= r) & (M[:, 1:-1] > M.amax(1, keepdim=True) * 10 ** (floor_db / 20))
+    den = l - 2 * c + r
+    frac = torch.zeros_like(L)
+    frac[:, 1:-1] = torch.where(den.abs() > 1e-9, 0.5 * (l - r) / den.where(den.abs() > 1e-9, torch.ones_like(den)), 0.0).clamp(-0.5, 0.5)
+    before = torch.where(peak, k, -K).cummax(1).values                    # nearest peak at or below each bin
+    after = torch.where(peak, k, 2 * K).flip(1).cummin(1).values.flip(1)  # ... and at or above
+    near = torch.where(k - before <= after - k, before, after)
+    none = (near < 0) | (near >= K)                                        # a frame without peaks: bins keep their own frequency
+    near = near.clamp(0, K - 1)
+    f = torch.where(none, k.float(), near.float() + frac.gather(1, near))   # frequency in bins
+    run = torch.cumsum(2 * math.pi * hop / n_fft * f.double(), -1)
+    if start is not None: run = run + start.double()[..., None]
+    phase = run.gather(1, near) + math.pi * (k - near).double()
+    return torch.remainder(phase, 2 * math.pi).float(), run
+
+def griffin_lim(M:torch.Tensor, # magnitudes (batch, bins, frames)
+                phase:torch.Tensor, # initial phase, same shape
+                n_fft:int=1024, hop:int=256, iters:int=8, momentum:float=0.99) -> torch.Tensor:
+    "Fast Griffin-Lim from an initial phase: audio (batch, frames * hop) whose STFT magnitude approaches `M`."
+    S, prev = torch.polar(M.float(), phase.float()), None
+    for _ in range(iters):
+        P = stft_frames(istft_frames(S, n_fft, hop), n_fft, hop)
+        P = M * P / P.abs().clamp_min(1e-8)
+        S = P if prev is None else P + momentum * (P - prev)
+        prev = P
+    if iters: S = M * S / S.abs().clamp_min(1e-8)
+    return istft_frames(S, n_fft, hop)
+
+# %% ../nbs/02_autoencoder.ipynb #573fa668
 def _features(S):
     mag = S.abs(); unit = S / mag.clamp_min(1e-8)
     return torch.cat([torch.log(mag + LOG_EPS) / 4, unit.real, unit.imag], 1)
@@ -124,6 +174,12 @@ class AutoEncoder(nn.Module):
         self.encoder, self.decoder = Encoder(cfg), Decoder(cfg)
         self.register_buffer('z_mean', torch.zeros(cfg.latent))
         self.register_buffer('z_std', torch.ones(cfg.latent))
+        if cfg.front == 'pca':   # a cosine basis until `fit_basis` replaces it with the training data's principal components
+            n, j = torch.arange(cfg.bins)[:, None] + 0.5, torch.arange(cfg.components)[None]
+            dct = torch.cos(math.pi * n * j / cfg.bins); dct = dct / dct.norm(dim=0)
+            self.register_buffer('basis', dct)                                  # (bins, components), orthonormal columns
+            self.register_buffer('basis_mean', torch.zeros(cfg.bins))           # mean of |S|**power
+            self.register_buffer('basis_scale', torch.ones(cfg.components))     # std of each coefficient
 
     @property
     def device(self): return self.z_mean.device
@@ -138,12 +194,40 @@ class AutoEncoder(nn.Module):
         "Latent frames used for `samples` audio samples (at least one)."
         return max(1, math.ceil(samples / self.cfg.stride))
 
-    def _encode(self, x):   # (B, T*stride) -> raw latent (B, C, T)
-        return self.encoder(_features(stft_frames(x, self.cfg.n_fft, self.cfg.hop)))
+    def _coefs(self, M):    # magnitudes (B, bins, F) -> normalised spectral coefficients (B, components, F)
+        R = M.float() ** self.cfg.power - self.basis_mean[:, None]
+        return torch.einsum('bkf,kc->bcf', R, self.basis) / self.basis_scale[:, None]
 
-    def _decode(self, z):   # raw latent (B, C, T) -> complex STFT, log-magnitude, audio (B, T*stride)
+    def _compressed(self, c):   # coefficients -> compressed magnitudes |S|**power (B, bins, F), never negative
+        return (torch.einsum('bcf,kc->bkf', c.float() * self.basis_scale[:, None], self.basis) + self.basis_mean[:, None]).clamp_min(0)
+
+    def _encode(self, x):   # (B, T*stride) -> raw latent (B, C, T)
+        S = stft_frames(x, self.cfg.n_fft, self.cfg.hop)
+        return self.encoder(self._coefs(S.abs()) if self.cfg.front == 'pca' else _features(S))
+
+    def _decode(self, z):   # raw latent (B, C, T) -> complex STFT (or magnitudes), log- (or compressed) magnitude, audio (B, T*stride)
+        cfg = self.cfg
+        if cfg.front == 'pca':
+            R = self._compressed(self.decoder(z)); M = R ** (1 / cfg.power)
+            return M, R, griffin_lim(M, vocoder_phase(M, cfg.n_fft, cfg.hop)[0], cfg.n_fft, cfg.hop, cfg.gl_iters)
         S, lm = _to_complex(self.decoder(z))
-        return S, lm, istft_frames(S, self.cfg.n_fft, self.cfg.hop)
+        return S, lm, istft_frames(S, cfg.n_fft, cfg.hop)
+
+    def _vocode(self, z, chunk, context):
+        "'pca' decoding in chunks: magnitudes exact with latent context, the vocoder phase carried across, Griffin-Lim local."
+        cfg = self.cfg; T = z.shape[-1]; f = cfg.stride // cfg.hop   # STFT frames per latent frame
+        chunk = T if chunk is None else chunk
+        outs, run, run_at = [], None, 0
+        for s in range(0, T, chunk):
+            e = min(s + chunk, T); a, b = max(0, s - context), min(T, e + context)
+            a2, b2 = max(0, a - context), min(T, b + context)
+            M = self._compressed(self.decoder(z[..., a2:b2])) ** (1 / cfg.power)
+            M = M[..., (a - a2) * f:(b - a2) * f]
+            ph, run_new = vocoder_phase(M, cfg.n_fft, cfg.hop, start=None if run is None else run[..., a * f - 1 - run_at])
+            run, run_at = run_new, a * f
+            y = griffin_lim(M, ph, cfg.n_fft, cfg.hop, cfg.gl_iters)
+            outs.append(y[..., (s - a) * cfg.stride:(e - a) * cfg.stride])
+        return torch.cat(outs, -1)
 
     def _chunked(self, fn, x, T, scale, chunk, context):
         "Apply `fn` over latent-frame windows [s-context, e+context) and keep [s, e); exact for finite receptive fields."
@@ -179,7 +263,8 @@ class AutoEncoder(nn.Module):
         if z.ndim != 3 or z.shape[1] != self.cfg.latent:
             raise ValueError(f'expected a latent of shape ({self.cfg.latent}, frames), got {tuple(z.shape[-2:])}')
         if normalize: z = z * self.z_std[:, None] + self.z_mean[:, None]
-        y = self._chunked(lambda v: self._decode(v)[2], z, z.shape[-1], 1, chunk, context)
+        if self.cfg.front == 'pca': y = self._vocode(z, chunk, context)
+        else: y = self._chunked(lambda v: self._decode(v)[2], z, z.shape[-1], 1, chunk, context)
         y = y[:, :length] if length is not None else y
         return y[0] if single else y
 
@@ -189,8 +274,11 @@ class AutoEncoder(nn.Module):
         return self.decode(self.encode(x, **kw), length=n, **kw).to(torch.as_tensor(x).device)
 
     def forward(self, x):
-        "Training pass on (batch, samples), samples a multiple of `stride`: target and predicted STFTs, audio."
+        "Training pass on (batch, samples), samples a multiple of `stride`: target and predicted STFTs, audio ('pca': coefficients and compressed magnitudes, no audio)."
         S = stft_frames(x.float(), self.cfg.n_fft, self.cfg.hop)
+        if self.cfg.front == 'pca':
+            c = self._coefs(S.abs()); c_hat = self.decoder(self.encoder(c)).float()
+            return dict(S=S, c=c, c_hat=c_hat, R=S.abs() ** self.cfg.power, R_hat=self._compressed(c_hat))
         S_hat, lm_hat, y = self._decode(self.encoder(_features(S)))
         return dict(S=S, S_hat=S_hat, lm_hat=lm_hat, y=y)
 
@@ -199,7 +287,7 @@ def compression_of(samples:int, latent:torch.Tensor) -> float:
     "Audio samples per latent value."
     return samples / latent.numel()
 
-# %% ../nbs/02_autoencoder.ipynb #8c48c647
+# %% ../nbs/02_autoencoder.ipynb #555e83e5
 def spectral_distance(y:torch.Tensor, x:torch.Tensor, # estimate and reference, (samples,) or (batch, samples)
                       ffts=(256, 512, 1024, 2048), eps:float=1e-4) -> torch.Tensor:
     "Multi-scale spectral distance: mean over FFT sizes of log-magnitude L1 + spectral convergence."
@@ -221,8 +309,11 @@ def logmel_l1(y:torch.Tensor, x:torch.Tensor, sr:int=SR, floor_db:float=80.0) ->
 def _compress(S, p=0.3): return S * (S.abs() + 1e-6) ** (p - 1)
 
 def ae_loss(model:AutoEncoder, x:torch.Tensor) -> dict:
-    "End-to-end training loss on audio crops (batch, samples): STFT L1 (magnitude + compressed complex) + multi-scale spectral."
+    "Training loss on audio crops (batch, samples): STFT L1 (magnitude + compressed complex) + multi-scale spectral; 'pca': compressed-magnitude L1 + coefficient MSE."
     o = model(x)
+    if model.cfg.front == 'pca':
+        spec = F.l1_loss(o['R_hat'], o['R']); coef = F.mse_loss(o['c_hat'], o['c'])
+        return dict(loss=10 * spec + coef, spec=spec, coef=coef)
     mag = F.l1_loss(o['lm_hat'], torch.log(o['S'].abs() + LOG_EPS))
     cpx = (_compress(o['S_hat']) - _compress(o['S'])).abs().mean()
     mss = spectral_distance(o['y'], x)
@@ -240,11 +331,13 @@ def synth_bass(seconds:float=1.0, sr:int=SR, notes=(40, 43, 45, 47), seed:int=0)
         out[s:s + step] = (0.4 * saw * torch.exp(-6 * t))[:n - s]
     return out
 
-# %% ../nbs/02_autoencoder.ipynb #555e83e5
+# %% ../nbs/02_autoencoder.ipynb #99a8c6d3
 AE_TRAIN = {   # training defaults per config
     'tiny':  dict(steps=200, batch=4, crop_frames=4, lr=1e-3, valid_every=100),
     'small': dict(steps=5000, batch=8, crop_frames=12, lr=4e-4, valid_every=400),
     'paper': dict(steps=100_000, batch=32, crop_frames=16, lr=3e-4, valid_every=2000),
+    'tiny-pca':  dict(steps=200, batch=4, crop_frames=4, lr=1e-3, valid_every=100),
+    'small-pca': dict(steps=30_000, batch=8, crop_frames=12, lr=4e-4, valid_every=1000),
 }
 
 def _streams(b:dict, streams:str) -> torch.Tensor:
@@ -267,6 +360,32 @@ def latent_stats(ae:AutoEncoder, items:list[dict], n:int=64, streams:str='both',
     z = torch.cat(zs, -1)
     ae.z_mean.copy_(z.mean(-1)); ae.z_std.copy_(z.std(-1).clamp_min(1e-3))
     return ae.z_mean.clone(), ae.z_std.clone()
+
+@torch.no_grad()
+def fit_basis(ae:AutoEncoder, items:list[dict], n:int=120, streams:str='both', seed:int=0, every:int=2):
+    "'pca' front end: principal components of |S|**power over the non-silent frames of `n` items (mix and/or bass); stored in `ae`."
+    from bass_ld.audio import load_audio
+    cfg = ae.cfg
+    if cfg.front != 'pca': raise ValueError(f"fit_basis needs an autoencoder with front='pca', not {cfg.front!r}")
+    rng = np.random.default_rng(seed)
+    cov, total, count = torch.zeros(cfg.bins, cfg.bins, dtype=torch.float64), torch.zeros(cfg.bins, dtype=torch.float64), 0
+    for i in rng.choice(len(items), size=min(n, len(items)), replace=False):
+        it = items[int(i)]
+        paths = ([it['mix']] if streams in ('both', 'mix') else []) + ([[it['bass']]] if streams in ('both', 'bass') else [])
+        for ps in paths:
+            x = sum(load_audio(p, cfg.sr) for p in ps)
+            x = F.pad(x, (0, (-len(x)) % cfg.hop))
+            M = stft_frames(x[None], cfg.n_fft, cfg.hop)[0].abs()[:, ::every]
+            e = M.pow(2).sum(0)
+            R = (M[:, e > 1e-6 * e.max().clamp_min(1e-12)] ** cfg.power).double()
+            cov += R @ R.T; total += R.sum(1); count += R.shape[1]
+    if count <= cfg.components: raise ValueError(f'fit_basis: {count} non-silent frames, need more than {cfg.components} components')
+    mean = total / count
+    val, vec = torch.linalg.eigh(cov / count - torch.outer(mean, mean))
+    val, vec = val.flip(0)[:cfg.components].clamp_min(1e-12), vec.flip(1)[:, :cfg.components]
+    vec = vec * torch.where(vec.sum(0) < 0, -1.0, 1.0)   # a fixed sign for each component
+    ae.basis.copy_(vec.float()); ae.basis_mean.copy_(mean.float()); ae.basis_scale.copy_(val.sqrt().float())
+    return dict(frames=count, explained=float(val.sum() / (cov / count - torch.outer(mean, mean)).trace()))
 
 class ReconstructionCheck:
     "Callback: every `every` steps, reconstruct fixed valid crops with the EMA weights; log distances, write WAVs."
@@ -320,6 +439,8 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
         for b in dl: yield _streams(b, streams)
     torch.manual_seed(seed)
     model = AutoEncoder(cfg)
+    if cfg.front == 'pca' and not (Path(out) / 'last.safetensors').exists():   # on resume the checkpoint carries the basis
+        fit_basis(model, items, streams=streams, seed=seed)
     check = ReconstructionCheck(valid, hp['valid_every'], streams=streams, seed=seed)
     tr = Trainer(model, ae_loss, batches, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10),
                  log_every=25, ckpt_every=250, minutes=minutes, device=device, callbacks=[check], progress=progress, seed=seed)
@@ -331,7 +452,7 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     card = dict(data=f"{root.name}: train split, {len(items)} pairs, {train_hours:.2f} h", streams=streams,
                 steps=tr.step, batch=hp['batch'], crop_seconds=round(hp['crop_frames'] * cfg.stride / cfg.sr, 3), lr=hp['lr'],
                 wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
-                parameters=sum(p.numel() for p in ae.parameters()), compression=round(cfg.compression, 2),
+                parameters=sum(p.numel() for p in ae.parameters()), compression=round(cfg.compression, 2), front=cfg.front,
                 latent_frame_rate=round(cfg.frame_rate, 3), valid=tr.valid[-1] if tr.valid else {})
     save_weights(Path(out) / 'model', ae.state_dict(), 'autoencoder', asdict(cfg), card)
     return tr

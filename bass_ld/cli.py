@@ -61,6 +61,8 @@ def _demo(a):
     return written
 
 def _train(a):
+    if a.model != 'autoencoder' and a.config in ('tiny-pca', 'small-pca'):
+        raise ValueError(f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper")
     if a.model == 'autoencoder':
         from bass_ld.autoencoder import train_autoencoder
         tr = train_autoencoder(a.data, a.out, config=a.config or 'small', streams=a.streams, steps=a.steps, batch=a.batch,
@@ -179,7 +181,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre'])
     t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre) or latent file (diffusion)')
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
-    t.add_argument('--config', choices=['tiny', 'small', 'paper'], default=None, help='model size (default small; timbre: tiny, small)')
+    t.add_argument('--config', choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'], default=None,
+                   help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (spectral-basis front end)")
     t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
     t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
     t.add_argument('--lr', type=float, default=None)
