@@ -345,40 +345,34 @@ def _streams(b:dict, streams:str) -> torch.Tensor:
     if streams in ('mix', 'bass'): return b[streams]
     raise ValueError(f"streams must be 'both', 'mix' or 'bass', not {streams!r}")
 
-@torch.no_grad()
-def latent_stats(ae:AutoEncoder, items:list[dict], n:int=64, streams:str='both', seed:int=0):
-    "Per-channel mean/std of raw latents over `n` whole train items (mix and/or bass); stores them in `ae`."
+def _sample_audio(items:list[dict], n:int, streams:str, seed:int, sr:int):
+    "Whole mix and/or bass signals of `n` items drawn at random (without replacement)."
     from bass_ld.audio import load_audio
     rng = np.random.default_rng(seed)
-    zs = []
     for i in rng.choice(len(items), size=min(n, len(items)), replace=False):
         it = items[int(i)]
         paths = ([it['mix']] if streams in ('both', 'mix') else []) + ([[it['bass']]] if streams in ('both', 'bass') else [])
-        for ps in paths:
-            x = sum(load_audio(p, ae.cfg.sr) for p in ps)
-            zs.append(ae.encode(x, normalize=False).cpu())
-    z = torch.cat(zs, -1)
+        for ps in paths: yield sum(load_audio(p, sr) for p in ps)
+
+@torch.no_grad()
+def latent_stats(ae:AutoEncoder, items:list[dict], n:int=64, streams:str='both', seed:int=0):
+    "Per-channel mean/std of raw latents over `n` whole train items (mix and/or bass); stores them in `ae`."
+    z = torch.cat([ae.encode(x, normalize=False).cpu() for x in _sample_audio(items, n, streams, seed, ae.cfg.sr)], -1)
     ae.z_mean.copy_(z.mean(-1)); ae.z_std.copy_(z.std(-1).clamp_min(1e-3))
     return ae.z_mean.clone(), ae.z_std.clone()
 
 @torch.no_grad()
 def fit_basis(ae:AutoEncoder, items:list[dict], n:int=120, streams:str='both', seed:int=0, every:int=2):
     "'pca' front end: principal components of |S|**power over the non-silent frames of `n` items (mix and/or bass); stored in `ae`."
-    from bass_ld.audio import load_audio
     cfg = ae.cfg
     if cfg.front != 'pca': raise ValueError(f"fit_basis needs an autoencoder with front='pca', not {cfg.front!r}")
-    rng = np.random.default_rng(seed)
     cov, total, count = torch.zeros(cfg.bins, cfg.bins, dtype=torch.float64), torch.zeros(cfg.bins, dtype=torch.float64), 0
-    for i in rng.choice(len(items), size=min(n, len(items)), replace=False):
-        it = items[int(i)]
-        paths = ([it['mix']] if streams in ('both', 'mix') else []) + ([[it['bass']]] if streams in ('both', 'bass') else [])
-        for ps in paths:
-            x = sum(load_audio(p, cfg.sr) for p in ps)
-            x = F.pad(x, (0, (-len(x)) % cfg.hop))
-            M = stft_frames(x[None], cfg.n_fft, cfg.hop)[0].abs()[:, ::every]
-            e = M.pow(2).sum(0)
-            R = (M[:, e > 1e-6 * e.max().clamp_min(1e-12)] ** cfg.power).double()
-            cov += R @ R.T; total += R.sum(1); count += R.shape[1]
+    for x in _sample_audio(items, n, streams, seed, cfg.sr):
+        x = F.pad(x, (0, (-len(x)) % cfg.hop))
+        M = stft_frames(x[None], cfg.n_fft, cfg.hop)[0].abs()[:, ::every]
+        e = M.pow(2).sum(0)
+        R = (M[:, e > 1e-6 * e.max().clamp_min(1e-12)] ** cfg.power).double()
+        cov += R @ R.T; total += R.sum(1); count += R.shape[1]
     if count <= cfg.components: raise ValueError(f'fit_basis: {count} non-silent frames, need more than {cfg.components} components')
     mean = total / count
     val, vec = torch.linalg.eigh(cov / count - torch.outer(mean, mean))
