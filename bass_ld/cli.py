@@ -65,7 +65,7 @@ def _train(a):
         raise ValueError(f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper")
     if a.model == 'autoencoder':
         from bass_ld.autoencoder import train_autoencoder
-        tr = train_autoencoder(a.data, a.out, config=a.config or 'small', streams=a.streams, steps=a.steps, batch=a.batch,
+        tr = train_autoencoder(a.data, a.out, config=a.config or 'small-pca', streams=a.streams, steps=a.steps, batch=a.batch,
                                lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
@@ -182,7 +182,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre) or latent file (diffusion)')
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
     t.add_argument('--config', choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'], default=None,
-                   help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (spectral-basis front end)")
+                   help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the spectral-basis "
+                        "front end of the shipped model, and the autoencoder's default)")
     t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
     t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
     t.add_argument('--lr', type=float, default=None)
