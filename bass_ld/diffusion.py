@@ -277,7 +277,7 @@ def train_diffusion(latents, # file written by `bass-ld encode`
                 parameters=sum(p.numel() for p in den.parameters()), autoencoder=data.meta.get('autoencoder'),
                 frame_rate=data.meta.get('frame_rate'), valid=tr.valid[-1] if tr.valid else {})
     save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',
-                 dict(unet=asdict(ucfg), sigma_data=den.sigma_data), card)
+                 dict(unet=asdict(ucfg), sigma_data=den.sigma_data), card, dtype=torch.float16)
     return tr
 
 # %% ../nbs/04_diffusion.ipynb #2646b660
