@@ -266,8 +266,8 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     crop = g.den.card.get('crop_frames', 64); L = crop * g.ae.cfg.stride
     res['config'] = asdict(cfg) | dict(data=str(data), clip_seconds=round(L / g.sr, 2), defaults=_defaults(g),
                                        embedder=emb_name, hardware=hardware(torch.device('cpu')), command=command)
-    # a saved part is reused only for the same models, embedder and split items
-    wkey = hashlib.sha1(json.dumps([g.den.card, g.ae.cfg.__dict__, emb_name, [it['id'] for it in items]],
+    # a saved part is reused only for the same models, sampling defaults (w, guidance, φ, grounding), embedder and split items
+    wkey = hashlib.sha1(json.dumps([g.den.card, g.ae.cfg.__dict__, emb_name, [it['id'] for it in items], _defaults(g)],
                                    sort_keys=True, default=str).encode()).hexdigest()[:8]
     clips = sc = ref_embs = None
     def need_clips():

@@ -9,7 +9,7 @@ import torch
 from .audio import SR, AudioError, to_mono, rms_db
 from .autoencoder import AutoEncoder, WEIGHTS
 from .diffusion import Denoiser, generate_latent
-from .guidance import guidance_rescale
+from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .train import default_device
 
@@ -54,9 +54,9 @@ class BassGenerator:
                  style=None, # optional reference bass (path or audio at `style_sr`): the timbre to take
                  grounding:float=1.0, # grounding strength in [0, 1] (used with `style`)
                  grounding_kind:str='stats', # 'stats' (channel statistics) or 'nn' (nearest reference frames); 06_grounding
-                 steps:int=25, cfg:float=8.0, # guidance strength w (1 = conditional only; 8 chosen on the valid split, 05_guidance)
-                 guidance:str='rescaled', # 'rescaled' (std of the guided estimate kept at the conditional one's) or 'plain'
-                 phi:float=1.0, per:str='item', # blend and scope of the rescale (05_guidance)
+                 steps:int=25, cfg:float=12.0, # guidance strength w (1 = conditional only; 12 chosen on the valid split, 05_guidance)
+                 guidance:str='rescaled', # 'rescaled' (guided estimate brought back towards the conditional one's std) or 'plain'
+                 phi:float=PHI, per:str='item', # blend and scope of the rescale (0.9 chosen on the valid split, 05_guidance)
                  seed:int=0, sampler:str='heun', style_sr:int|None=None,
                  style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
                  window:int=1024, overlap:int=128, progress:bool=False,
