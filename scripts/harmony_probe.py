@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np, torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from probe_latents import frame_features, with_context
+from probe_latents import frame_features, with_context, fit_mlp
 
 def train_probe(data, latents, n:int=300, seed:int=0):
     "An MLP reading the pitch class (12) off 5 frames of bass latent; also the test split's per-frame features."
@@ -37,16 +37,8 @@ def train_probe(data, latents, n:int=300, seed:int=0):
         for it in read_manifest(data, 'test'):
             f, y, v = frame_features(it, lat)
             test.append(dict(mix=f['mix_latent'], bass=f['bass_latent'], chroma=f['mix_chroma'], pc=y, voiced=v))
-    X, Y = torch.tensor(np.concatenate(X)).float(), torch.tensor(np.concatenate(Y))
-    mu, sd = X.mean(0), X.std(0) + 1e-6
-    torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], 256), torch.nn.GELU(), torch.nn.Linear(256, 12))
-    opt = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-2)
-    for _ in range(30):
-        perm = torch.randperm(len(Y))
-        for i in range(0, len(Y), 512):
-            j = perm[i:i + 512]
-            loss = torch.nn.functional.cross_entropy(net((X[j] - mu) / sd), Y[j]); opt.zero_grad(); loss.backward(); opt.step()
+    X, Y = np.concatenate(X), np.concatenate(Y)
+    net, mu, sd = fit_mlp(X, Y, 256, seed=seed)
     return dict(net=net.state_dict(), mu=mu, sd=sd, d=X.shape[1], test=test)
 
 def load_denoiser(spec:str, config:str, sigma_data:float):

@@ -49,21 +49,25 @@ def build(items, lat):
         Y.append(label[voiced])
     return {k: np.concatenate(v) for k, v in X.items()}, np.concatenate(Y)
 
-def probe(Xtr, ytr, Xte, yte, hidden:int, epochs:int=30, seed:int=0) -> float:
+def fit_mlp(X, y, hidden:int, epochs:int=30, seed:int=0):
+    "A linear (hidden=0) or one-hidden-layer classifier of 12 pitch classes on standardised X; returns (net, mu, sd)."
     torch.manual_seed(seed)
-    Xtr, Xte = torch.tensor(Xtr).float(), torch.tensor(Xte).float()
-    mu, sd = Xtr.mean(0), Xtr.std(0) + 1e-6
-    Xtr, Xte, ytr = (Xtr - mu) / sd, (Xte - mu) / sd, torch.tensor(ytr)
-    d = Xtr.shape[1]
+    X, y = torch.as_tensor(X).float(), torch.as_tensor(y)
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    Xn, d = (X - mu) / sd, X.shape[1]
     net = torch.nn.Linear(d, 12) if hidden == 0 else torch.nn.Sequential(torch.nn.Linear(d, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 12))
     opt = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-2)
     for _ in range(epochs):
-        perm = torch.randperm(len(ytr))
-        for i in range(0, len(ytr), 512):
+        perm = torch.randperm(len(y))
+        for i in range(0, len(y), 512):
             j = perm[i:i + 512]
-            loss = torch.nn.functional.cross_entropy(net(Xtr[j]), ytr[j])
+            loss = torch.nn.functional.cross_entropy(net(Xn[j]), y[j])
             opt.zero_grad(); loss.backward(); opt.step()
-    with torch.no_grad(): return float((net(Xte).argmax(1).numpy() == yte).mean())
+    return net, mu, sd
+
+def probe(Xtr, ytr, Xte, yte, hidden:int, epochs:int=30, seed:int=0) -> float:
+    net, mu, sd = fit_mlp(Xtr, ytr, hidden, epochs, seed)
+    with torch.no_grad(): return float((net((torch.tensor(Xte).float() - mu) / sd).argmax(1).numpy() == yte).mean())
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
