@@ -56,7 +56,7 @@ class BassGenerator:
                  grounding_kind:str='stats', # 'stats' (channel statistics) or 'nn' (nearest reference frames); 06_grounding
                  steps:int=25, cfg:float=12.0, # guidance strength w (1 = conditional only; 12 chosen on the valid split, 05_guidance)
                  guidance:str='rescaled', # 'rescaled' (guided estimate brought back towards the conditional one's std) or 'plain'
-                 phi:float=PHI, per:str='item', # blend and scope of the rescale (0.9 chosen on the valid split, 05_guidance)
+                 phi:float=PHI, per:str='item', # blend and scope of the rescale (PHI was chosen on the valid split, 05_guidance)
                  seed:int=0, sampler:str='heun', style_sr:int|None=None,
                  style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
                  window:int=1024, overlap:int=128, progress:bool=False,

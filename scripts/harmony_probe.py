@@ -61,7 +61,9 @@ def main():
     ap.add_argument('--n', type=int, default=48); ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--json', default=None, help='also write the numbers here')
     a = ap.parse_args()
+    import librosa
     from bass_ld.diffusion import LatentCrops, karras_sigmas, sample_heun, guided
+    from bass_ld.metrics import harmonic_agreement
     torch.set_num_threads(a.threads)
     cache = Path(a.probe or str(a.latents) + '.probe.pt')
     P = torch.load(cache, weights_only=False) if cache.exists() else train_probe(a.data, a.latents)
@@ -80,9 +82,10 @@ def main():
         "Per-crop (pitch-class accuracy against the true bass, latent-domain harmonic agreement) over sounding frames."
         acc, agr = [], []
         for k, c in enumerate(crops):
-            v = np.nonzero(c['voiced'])[0]
-            if not len(v): continue
-            p = pcs(z[k])[v]; acc.append(float((p == c['pc'][v]).mean())); agr.append(float(c['chroma'][p, v].mean()))
+            if not c['voiced'].any(): continue
+            p = pcs(z[k]); acc.append(float((p == c['pc'])[c['voiced']].mean()))
+            f0 = librosa.midi_to_hz(p + 48)            # the pitch class read, as a frequency: 09_metrics' measure takes f0
+            agr.append(harmonic_agreement(None, None, pitch=(None, f0, c['voiced']), chroma=c['chroma']))
         return dict(pitch_class_acc=round(float(np.mean(acc)), 4), harmonic=round(float(np.mean(agr)), 4))
     bass = np.stack([c['bass'] for c in crops])
     out = {'true bass': score(bass), "another crop's bass": score(np.roll(bass, 1, 0))}
