@@ -67,6 +67,13 @@ def _train(a):
         from bass_ld.autoencoder import train_autoencoder
         tr = train_autoencoder(a.data, a.out, config=a.config or 'small-pca', streams=a.streams, steps=a.steps, batch=a.batch,
                                lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
+    elif a.model == 'probe':
+        from bass_ld.harmony import train_pitch_probe
+        if not a.latents: raise ValueError('train probe needs --latents: the `bass-ld encode` file of the --data dataset')
+        probe, card = train_pitch_probe(a.data, a.latents, a.out, seed=a.seed)
+        print(f"bass-ld train probe: {card['wall_minutes']:.1f} min; valid accuracy {card['valid_accuracy']:.3f} "
+              f"(majority class {card['valid_majority']:.3f}); exported {Path(a.out) / 'model.safetensors'}")
+        return probe
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
@@ -84,19 +91,19 @@ def _train(a):
 def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
-    from bass_ld.pipeline import BassGenerator, transcribe, write_midi
+    from bass_ld.pipeline import BassGenerator, transcribe, write_midi, BASS_REGISTER
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     if a.variations < 1: raise ValueError(f'--variations must be >= 1, got {a.variations}')
     t = time.time()
     res = g.generate(mix, g.sr, style_z=style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
-                     cfg=a.cfg, guidance=a.guidance, seed=a.seed, sampler=a.sampler, progress=not a.quiet, variations=a.variations)
+                     cfg=a.cfg, guidance=a.guidance, harmony=a.harmony, seed=a.seed, sampler=a.sampler, progress=not a.quiet, variations=a.variations)
     out = Path(a.out)
     bass = res[0].bass if a.variations > 1 else res
     save_audio(out, bass, g.sr)
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
-    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, seed {a.seed}"
+    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, harmony {a.harmony:g}, seed {a.seed}"
     if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
     print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {out}" + (f", mix + bass in {a.together}" if a.together else '')
           + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
@@ -113,7 +120,9 @@ def _generate(a):
     if a.midi:
         notes = transcribe(bass, g.sr)
         write_midi(notes, a.midi)
-        print(f'{len(notes)} notes transcribed into {a.midi}' + (f" (MIDI {min(n[2] for n in notes)}-{max(n[2] for n in notes)})" if notes else ' (the bass never sounds)'))
+        moved = sum(not BASS_REGISTER[0] <= n[2] <= BASS_REGISTER[1] for n in notes)
+        print(f'{len(notes)} notes transcribed into {a.midi}' + (f" (heard at MIDI {min(n[2] for n in notes)}-{max(n[2] for n in notes)}; "
+              f"{moved} moved by octaves into the bass register {BASS_REGISTER[0]}-{BASS_REGISTER[1]})" if notes else ' (the bass never sounds)'))
     return res
 
 def _reconstruct(a):
@@ -178,8 +187,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--quiet', action='store_true', help='no progress bar')
     d.set_defaults(func=_dataset)
     t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
-    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre'])
-    t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre) or latent file (diffusion)')
+    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre', 'probe'])
+    t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre, probe) or latent file (diffusion)')
+    t.add_argument('--latents', default=None, help="probe only: the dataset's `bass-ld encode` file")
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
     t.add_argument('--config', choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'], default=None,
                    help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the spectral-basis "
@@ -202,6 +212,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--cfg', type=float, default=dflt('cfg'), help=f"guidance strength w (1 = none; default {dflt('cfg'):g})")
     g.add_argument('--guidance', choices=['rescaled', 'plain'], default=dflt('guidance'),
                    help='rescaled: keeps the latent scale at any w (default); plain: classic CFG')
+    g.add_argument('--harmony', type=float, default=dflt('harmony'), help=f"harmony guidance strength (0 = off; default {dflt('harmony'):g})")
     g.add_argument('--style', default=None, help='reference bass recording (>= 1 s): the timbre to take')
     g.add_argument('--grounding', type=float, default=dflt('grounding'), help=f"grounding strength 0..1 with --style (default {dflt('grounding'):g})")
     g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=dflt('grounding_kind'),

@@ -103,18 +103,24 @@ def sample_clips(g, # a `BassGenerator`
                  z_mix:torch.Tensor, # (B, C, T) mix latents
                  samples:int, cfg:float, guidance:str='rescaled', steps:int=25, seed:int=0,
                  refs:list|None=None, # per-clip reference latents to ground towards, or None
-                 strength:float=1.0, kind:str='stats') -> tuple:
+                 strength:float=1.0, kind:str='stats',
+                 harmony:float=0.0, # harmony guidance strength (05b_harmony; needs `g.probe` and `h_mix`)
+                 h_mix=None, # (B, 12, T) the mixes' `frame_chroma`
+                ) -> tuple:
     "Decoded basses (list of (samples,) tensors) and their latents (B, C, T)."
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
     from bass_ld.grounding import grounding_fn
+    from bass_ld.harmony import harmony_guidance, then
     d = inspect.signature(g.generate).parameters
     rescale = guidance_rescale(guidance, d['phi'].default, d['per'].default)
+    steer = lambda i: (harmony_guidance(g.probe, h_mix if i is None else h_mix[i], harmony, g.den.sigma_data)
+                       if harmony and g.probe is not None else None)
     if refs is None or strength == 0:
-        z = generate_latent(g.den, z_mix, steps=steps, cfg=cfg, seed=seed, rescale=rescale)
+        z = generate_latent(g.den, z_mix, steps=steps, cfg=cfg, seed=seed, rescale=rescale, ground=steer(None))
     else:
         z = torch.stack([generate_latent(g.den, z_mix[i], steps=steps, cfg=cfg, seed=seed + i, rescale=rescale,
-                                         ground=grounding_fn(refs[i], strength, kind)) for i in range(len(z_mix))])
+                                         ground=then(grounding_fn(refs[i], strength, kind), steer(i))) for i in range(len(z_mix))])
     return [g.ae.decode(zi, length=samples).cpu() for zi in z], z.cpu()
 
 # %% ../nbs/09b_evaluate.ipynb #f23e47d2
@@ -128,6 +134,13 @@ def _latents(g, clips:list[dict], refs:bool=False) -> tuple:
         if refs and 'z_ref' not in c: c['z_ref'] = g.style_latent(c['ref'], g.sr)
     return torch.stack([c['z_mix'] for c in clips]), [c.get('z_ref') for c in clips]
 
+def _harmonies(g, clips:list[dict]) -> np.ndarray:
+    "The mixes' harmony targets (B, 12, T) for harmony guidance, computed once per clip and kept on it."
+    from bass_ld.harmony import frame_chroma
+    for c in clips:
+        if 'h_mix' not in c: c['h_mix'] = frame_chroma(c['mix'], c['z_mix'].shape[-1], g.sr, g.ae.cfg.stride)
+    return np.stack([c['h_mix'] for c in clips])
+
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "The results table: one row per system, each metric's mean and 95% interval over the clips."
     d, hw = _defaults(g), cfg.high_w
@@ -139,8 +152,9 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
                'conditional, no guidance (w = 1)': dict(cfg=1.0, guidance='plain'),
                f'plain CFG, w = {hw:g}': dict(cfg=hw, guidance='plain'),
                f'rescaled CFG, w = {hw:g}': dict(cfg=hw, guidance='rescaled'),
-               f'rescaled CFG, w = {hw:g} + grounding': dict(cfg=hw, guidance='rescaled', refs=refs,
-                                                              strength=d['grounding'], kind=d['grounding_kind'])}
+               f'rescaled CFG, w = {hw:g} + harmony': dict(cfg=hw, guidance='rescaled', harmony=d['harmony'], h_mix=_harmonies(g, clips)),
+               f'rescaled CFG, w = {hw:g} + harmony + grounding': dict(cfg=hw, guidance='rescaled', refs=refs, strength=d['grounding'],
+                                                                        kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))}
     out = {}
     for name, kw in systems.items():
         if name == 'true bass': basses, targets = [c['bass'] for c in clips], [c['own_label'] for c in clips]
@@ -174,10 +188,10 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
     d = _defaults(g)
     L = len(clips[0]['mix'])
     z_mix, refs = _latents(g, clips, refs=True)
-    out = dict(cfg=d['cfg'], guidance=d['guidance'], kind=d['grounding_kind'], chance=round(1 / len(LABELS), 4), by_strength={})
+    out = dict(cfg=d['cfg'], guidance=d['guidance'], kind=d['grounding_kind'], harmony=d['harmony'], chance=round(1 / len(LABELS), 4), by_strength={})
     for s in cfg.strengths:
         basses, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
-                                 refs=refs, strength=s, kind=d['grounding_kind'])
+                                 refs=refs, strength=s, kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     return out
@@ -186,14 +200,15 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
     "Fit of generated, true and another piece's bass for clips of 1x .. 8x the training crop (default settings)."
     d = _defaults(g)
     crop = g.den.card.get('crop_frames', 64)
-    out = dict(crop_frames=crop, by_length={})
+    out = dict(crop_frames=crop, harmony=d['harmony'], by_length={})
     for m in cfg.lengths:
         L = m * crop * g.ae.cfg.stride
         try: clips = eval_set(items, cfg.length_n, L, g.sr)
         except ValueError as e: out['by_length'][str(m)] = dict(skipped=str(e)); continue
         sc = Scorer(clips, g.sr, clf)
         z_mix, _ = _latents(g, clips)
-        gen, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed)
+        gen, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
+                              harmony=d['harmony'], h_mix=_harmonies(g, clips))
         n = len(clips)
         rows = {'generated': [sc(i, b, None)[0] for i, b in enumerate(gen)],
                 'true bass': [sc(i, c['bass'], None)[0] for i, c in enumerate(clips)],
@@ -326,7 +341,7 @@ def results_markdown(res:dict) -> str:
         o += _md_table(f"**Results** ({c['n']} clips; style accuracy = share the timbre classifier labels as the asked-for timbre — the "
                        f"true, autoencoded and other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
                        f"Fréchet distance in the {c['embedder']} embedding to the style references' stems; raw pitch/chroma accuracy "
-                       f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; the other-piece row "
+                       f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; harmony = harmony guidance at strength {dl.get('harmony', 0):g}; the other-piece row "
                        f"holds the true-bass row's stems paired with other mixes, so its per-stem columns equal the true row's)",
                        ['system'] + [h for _, h in TABLE_COLS],
                        [[name] + [f"{r[k]:.2f}" if k == 'frechet' and k in r else _ci(r.get(k), 1 if k == 'loudness' else 'e' if k == 'flatness' else 3)
@@ -334,17 +349,17 @@ def results_markdown(res:dict) -> str:
     if 'guidance' in P:
         G, ks = P['guidance'], ('latent_std', 'flatness', 'harmonic', 'onset_f1')
         names = dict(latent_std='latent std', flatness='flatness', harmonic='harmonic', onset_f1='onset F1')
-        o += _md_table(f"**Guidance strength w** ({c['curve_n']} clips; latent std of the data: {G['data_latent_std']:.3f})",
+        o += _md_table(f"**Guidance strength w** ({c['curve_n']} clips, no harmony guidance; latent std of the data: {G['data_latent_std']:.3f})",
                        ['w'] + [f'{names[k]} {kind}' for k in ks for kind in ('plain', 'rescaled')],
                        [[w] + [_ci(G[kind][w][k], 'e' if k == 'flatness' else 3) for k in ks for kind in ('plain', 'rescaled')] for w in G['plain']])
     if 'grounding' in P:
         Gr = P['grounding']
-        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
+        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, harmony {Gr.get('harmony', 0):g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
                        ['strength', 'style acc.', 'harmonic agreement', 'onset F1', 'Fréchet dist.'],
                        [[s, _ci(r['style']), _ci(r['harmonic']), _ci(r['onset_f1']), f"{r.get('frechet', float('nan')):.2f}"] for s, r in Gr['by_strength'].items()])
     if 'length' in P:
         Ln = P['length']
-        o += _md_table(f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs)",
+        o += _md_table(f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs; generated with the defaults, harmony guidance {Ln.get('harmony', 0):g})",
                        ['length', 'clips', 'harmonic generated', 'harmonic true', 'harmonic other', 'onset F1 generated', 'onset F1 true'],
                        [[f'{m}×', '–', r['skipped'], '', '', '', ''] if 'skipped' in r else
                         [f"{m}× ({r['seconds']:.0f} s)", r['n'], _ci(r['generated']['harmonic']), _ci(r['true bass']['harmonic']),

@@ -11,26 +11,32 @@ from .autoencoder import AutoEncoder, WEIGHTS
 from .diffusion import Denoiser, generate_latent
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
+from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
 from .train import default_device
 
 # %% auto #0
-__all__ = ['BassGenerator', 'Variation', 'transcribe', 'write_midi', 'plot_notes']
+__all__ = ['BASS_REGISTER', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
-    def __init__(self, ae:AutoEncoder, den:Denoiser):
+    def __init__(self, ae:AutoEncoder, den:Denoiser,
+                 probe:PitchProbe|None=None): # reads pitch off this autoencoder's bass latents; None: no harmony guidance
         if den.net.cfg.latent != ae.cfg.latent:
             raise ValueError(f'the diffusion model works on {den.net.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}')
-        self.ae, self.den = ae, den.to(ae.device)
+        if probe is not None and probe.cfg.latent != ae.cfg.latent:
+            raise ValueError(f'the pitch probe reads {probe.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}')
+        self.ae, self.den, self.probe = ae, den.to(ae.device), probe.to(ae.device) if probe is not None else None
 
     @classmethod
     def from_pretrained(cls, autoencoder=None, # weights (NAME, run folder) or None for the shipped autoencoder
                         diffusion=None, # weights (NAME, run folder) or None for the shipped diffusion model
+                        probe=None, # pitch probe weights; None: the shipped one with the shipped autoencoder, none with another
                         device=None) -> 'BassGenerator':
         "Load the shipped models (or the given weights) on `device` (default: cuda → mps → cpu)."
         dev = default_device(device)
-        return cls(AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev))
+        pp = PitchProbe.from_pretrained(probe, device=dev) if probe is not None or autoencoder is None else None
+        return cls(AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp)
 
     @property
     def sr(self) -> int: return self.ae.cfg.sr
@@ -57,6 +63,7 @@ class BassGenerator:
                  steps:int=25, cfg:float=12.0, # guidance strength w (1 = conditional only; 12 chosen on the valid split, 05_guidance)
                  guidance:str='rescaled', # 'rescaled' (guided estimate brought back towards the conditional one's std) or 'plain'
                  phi:float=PHI, per:str='item', # blend and scope of the rescale (PHI was chosen on the valid split, 05_guidance)
+                 harmony:float=HARMONY, # harmony guidance strength (0 = off; chosen on the valid split, 05b_harmony); needs `self.probe`
                  seed:int=0, sampler:str='heun', style_sr:int|None=None,
                  style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
                  window:int=1024, overlap:int=128, progress:bool=False,
@@ -66,13 +73,16 @@ class BassGenerator:
         "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
         if variations > 1:
             return self.variations(mix, sr, variations, style=style, grounding=grounding, grounding_kind=grounding_kind, steps=steps,
-                                   cfg=cfg, guidance=guidance, phi=phi, per=per, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
+                                   cfg=cfg, guidance=guidance, phi=phi, per=per, harmony=harmony, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
                                    window=window, overlap=overlap, progress=progress, callback=callback)
         if variations < 1: raise ValueError(f'variations must be >= 1, got {variations}')
         rescale = guidance_rescale(guidance, phi, per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
         ground = grounding_fn(ref, grounding, grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
+        if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
+            steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
+            ground = then(ground, steer)
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -142,11 +152,23 @@ def transcribe(bass, sr:int=SR, min_note:float=0.06, # shortest note kept, secon
             if k and notes[k - 1][1] > s1: notes[k - 1] = (notes[k - 1][0], s1, *notes[k - 1][2:])
     return notes
 
+BASS_REGISTER = (28, 67)    # E1–G4: the range of a 24-fret four-string bass
+
+def to_register(notes:list, register:tuple=BASS_REGISTER) -> list:
+    "Notes moved by whole octaves into MIDI pitches `register` = (low, high); pitch classes and timing kept."
+    lo, hi = register
+    if hi - lo < 11: raise ValueError(f'a register must span at least an octave, got MIDI {lo}-{hi}')
+    fold = lambda p: p - 12 * -(-(p - hi) // 12) if p > hi else p + 12 * -(-(lo - p) // 12) if p < lo else p
+    return [(s, e, fold(p), v) for s, e, p, v in notes]
+
 def write_midi(notes:list, path, program:int=33, # General MIDI program (33 = electric bass, finger)
-               name:str='bass_ld bass') -> Path:
+               name:str='bass_ld bass',
+               register:tuple|None=BASS_REGISTER, # fold notes into this MIDI range (a bass track for a DAW); None: as heard
+              ) -> Path:
     "Write `transcribe` notes as a one-track MIDI file (atomically)."
     import pretty_midi
     from bass_ld.audio import atomic_path
+    if register is not None: notes = to_register(notes, register)
     pm = pretty_midi.PrettyMIDI()
     inst = pretty_midi.Instrument(program=program, name=name)
     inst.notes = [pretty_midi.Note(velocity=v, pitch=p, start=s, end=e) for s, e, p, v in notes]

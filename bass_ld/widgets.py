@@ -70,6 +70,7 @@ class BassApp:
         self.style_upload = W.FileUpload(accept='audio/*', multiple=False, description='style file')
         self.cfg = W.FloatSlider(value=d['cfg'], min=1.0, max=16.0, step=0.5, description='guidance w')
         self.grounding = W.FloatSlider(value=d['grounding'], min=0.0, max=1.0, step=0.05, description='grounding')
+        self.harmony = W.FloatSlider(value=d['harmony'], min=0.0, max=0.5, step=0.025, description='harmony')
         self.steps = W.IntSlider(value=d['steps'], min=2, max=50, description='steps')
         self.seed = W.IntText(value=d['seed'], description='seed')
         self.button = W.Button(description='Generate', button_style='primary', icon='play')
@@ -93,7 +94,7 @@ class BassApp:
             self.progress.max, self.progress.value = self.steps.value, 0
             self.button.disabled = True
             self.status.value = 'generating…'
-            bass = self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, cfg=self.cfg.value,
+            bass = self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, cfg=self.cfg.value, harmony=self.harmony.value,
                                    steps=self.steps.value, seed=self.seed.value,
                                    callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1))
         except (AudioError, ValueError) as e:
@@ -111,13 +112,13 @@ class BassApp:
         self.figure.outputs = ()                       # replace the last figure (works with and without a kernel)
         self.figure.append_display_data(Image(data=png.getvalue(), format='png'))
         self.status.value = html.escape(f'{len(mix) / self.g.sr:.1f} s of bass for {mix_name}, style {style_name}, w = {self.cfg.value:g}, '
-                                        f'grounding {self.grounding.value:g}, {self.steps.value} steps, seed {self.seed.value}; {len(notes)} notes')
+                                        f'grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, seed {self.seed.value}; {len(notes)} notes')
         return self.result
 
     def widget(self) -> W.Widget:
         "The whole app as one widget."
         return W.VBox([W.HBox([self.mix_choice, self.mix_upload]), W.HBox([self.style_choice, self.style_upload]),
-                       W.HBox([self.cfg, self.grounding]), W.HBox([self.steps, self.seed]),
+                       W.HBox([self.cfg, self.grounding]), W.HBox([self.harmony, self.steps]), self.seed,
                        W.HBox([self.button, self.progress]), self.status, self.players, self.figure])
 
     def _ipython_display_(self):

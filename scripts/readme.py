@@ -4,6 +4,7 @@
 Markdown cells are copied; code cells become ```python blocks followed by their text output; cells whose first
 line is `#| hide` are left out. A markdown line `<!-- include: PATH -->` (PATH relative to the repository root) is
 replaced by that file's text, so tables written by commands (e.g. `bass-ld evaluate`) reach the README untyped.
+Images linked as `images/...` (relative to nbs/) are linked as `nbs/images/...` from the repository root.
 
 usage: scripts/readme.py [--check]   (--check: exit 1 if README.md is stale)
 """
@@ -22,7 +23,7 @@ def render(nb_path) -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
         if not src or src.startswith('#| hide'): continue
-        if c['cell_type'] == 'markdown': out.append(_include(src) + '\n'); continue
+        if c['cell_type'] == 'markdown': out.append(_include(src).replace('](images/', '](nbs/images/') + '\n'); continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip('\n')
         out.append(f'```python\n{code}\n```\n')
         texts = [''.join(o.get('text', '')) or ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', [])]

@@ -21,7 +21,7 @@ def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     assert r.returncode == 0, r.stderr
     md = out.read_text()
     for row in ('true bass', 'true bass through the autoencoder', "another piece's bass", 'unconditional (w = 0)', 'conditional, no guidance (w = 1)',
-                'plain CFG, w = 12', 'rescaled CFG, w = 12', 'rescaled CFG, w = 12 + grounding'):
+                'plain CFG, w = 12', 'rescaled CFG, w = 12', 'rescaled CFG, w = 12 + harmony', 'rescaled CFG, w = 12 + harmony + grounding'):
         assert f'| {row} |' in md
     assert 'bass-ld evaluate --data' in md                                   # the report names its command
     T = json.loads(out.with_suffix('.json').read_text())['parts']['table']['result']
