@@ -92,7 +92,7 @@ def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
     from bass_ld.pipeline import BassGenerator, transcribe, write_midi, BASS_REGISTER
-    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     if a.variations < 1: raise ValueError(f'--variations must be >= 1, got {a.variations}')
@@ -103,7 +103,8 @@ def _generate(a):
     bass = res[0].bass if a.variations > 1 else res
     save_audio(out, bass, g.sr)
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
-    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, harmony {a.harmony:g}, seed {a.seed}"
+    harm = f'harmony {a.harmony:g}' if g.probe is not None else 'harmony off (no pitch probe for this autoencoder: --probe)'
+    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, {harm}, seed {a.seed}"
     if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
     print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {out}" + (f", mix + bass in {a.together}" if a.together else '')
           + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
@@ -224,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default='heun')
     g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')
     g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
+    g.add_argument('--probe', default=None, help='pitch probe weights for harmony guidance (default: the shipped one, with the shipped autoencoder)')
     g.add_argument('--device', default=None); g.add_argument('--quiet', action='store_true')
     g.set_defaults(func=_generate)
     r = sub.add_parser('reconstruct', help='encode and decode an audio file with the autoencoder')

@@ -76,6 +76,7 @@ class BassGenerator:
                                    cfg=cfg, guidance=guidance, phi=phi, per=per, harmony=harmony, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
                                    window=window, overlap=overlap, progress=progress, callback=callback)
         if variations < 1: raise ValueError(f'variations must be >= 1, got {variations}')
+        if harmony < 0: raise ValueError(f'harmony strength must be >= 0, got {harmony}')
         rescale = guidance_rescale(guidance, phi, per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
         ground = grounding_fn(ref, grounding, grounding_kind)
