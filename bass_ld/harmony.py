@@ -8,26 +8,21 @@ import time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .audio import SR, AudioError
+from .audio import SR
 from .train import save_weights, load_pretrained, load_state_strict, hardware
 
 # %% auto #0
-__all__ = ['STRIDE', 'HOP', 'HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe',
+__all__ = ['STRIDE', 'HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe',
            'harmony_guidance', 'then', 'harmony_objective']
 
 # %% ../nbs/05b_harmony.ipynb #ad6d78ac
 STRIDE = 4096   # samples per latent frame of the shipped autoencoder
-HOP = 512       # chroma analysis hop (8 per latent frame)
 
-def _audio(x, name:str) -> np.ndarray:
-    a = x.detach().cpu().float().numpy() if torch.is_tensor(x) else np.asarray(x, dtype=np.float32)
-    if a.ndim != 1: raise AudioError(f'{name}: expected mono samples, got shape {a.shape}')
-    if not np.isfinite(a).all(): raise AudioError(f'{name}: contains NaN or infinite samples')
-    return a
-
-def _per_frame(stride:int) -> int:
+def _prepare(x, name:str, stride:int) -> tuple:
+    "Mono float32 samples (checked as `09_metrics` checks them), the analysis hop and hops per latent frame."
+    from bass_ld.metrics import _np, HOP          # 09_metrics' hop (512 samples) and input checks; imported here to keep imports light
     if stride < HOP or stride % HOP: raise ValueError(f'a latent frame of {stride} samples is not a whole number of {HOP}-sample chroma hops')
-    return stride // HOP
+    return _np(x, name), HOP, stride // HOP
 
 def _pool(c:np.ndarray, frames:int, k:int) -> np.ndarray:
     c = np.pad(c, ((0, 0), (0, max(0, frames * k - c.shape[1]))))[:, :frames * k]
@@ -41,8 +36,7 @@ def frame_chroma(x, # mono audio at `sr`
                 ) -> np.ndarray:
     "Chroma (12, frames), C = row 0, pooled over each latent frame and scaled to a maximum of 1 per frame (0 where silent)."
     import librosa
-    a, k = _audio(x, 'audio'), _per_frame(stride)
-    if len(a) == 0: return np.zeros((12, frames), np.float32)
+    a, HOP, k = _prepare(x, 'audio', stride)
     if kind == 'stft':
         # in chunks of `chunk` latent frames, each read with half a window either side, so memory stays bounded on
         # long mixes; per-frame chroma with a fixed tuning makes the result identical to one pass
@@ -63,7 +57,7 @@ def bass_labels(bass, # mono bass audio at `sr`
                ) -> tuple:
     "Per latent frame: the bass's pitch class (argmax of its CQT chroma) and whether it sounds."
     import librosa
-    a, k = _audio(bass, 'bass'), _per_frame(stride)
+    a, HOP, k = _prepare(bass, 'bass', stride)
     c = _pool(librosa.feature.chroma_cqt(y=a, sr=sr, hop_length=HOP), frames, k)
     r = _pool(librosa.feature.rms(y=a, hop_length=HOP), frames, k)[0]
     return c.argmax(0), r > r.max() * 10 ** (-gate_db / 20) if r.max() > 0 else np.zeros(frames, bool)

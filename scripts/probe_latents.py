@@ -17,23 +17,16 @@ latent should do about as well as the mix chroma. Prints the held-out accuracy o
 import argparse
 import numpy as np, torch
 
-from bass_ld.metrics import HOP, mix_chroma   # CQT chroma, one frame per HOP samples; used for the bass's pitch class too
-FRAMES = 4096 // HOP   # chroma frames per latent frame (4,096 samples)
+from bass_ld.harmony import bass_labels, frame_chroma   # per latent frame: the bass's CQT pitch class and sounding flag; the mix's CQT chroma
 
 def frame_features(item:dict, lat):
     "Per latent frame: the three probe inputs, the true bass's pitch class, and whether the bass sounds."
-    import librosa
     from bass_ld.audio import load_audio
-    b, m = load_audio(item['bass']).numpy(), sum(load_audio(p) for p in item['mix']).numpy()
-    cb, cm = mix_chroma(b), mix_chroma(m)
-    rms = librosa.feature.rms(y=b, hop_length=HOP)[0]
+    b, m = load_audio(item['bass']), sum(load_audio(p) for p in item['mix'])
     zm, zb = (lat.get_tensor(f"{item['id']}/{s}").float().numpy() for s in ('mix', 'bass'))
-    T = min(zm.shape[-1], cb.shape[1] // FRAMES, len(rms) // FRAMES)
-    pool = lambda c: c[:, :T * FRAMES].reshape(c.shape[0], T, FRAMES).mean(-1)
-    cb, cm, r = pool(cb), pool(cm), rms[:T * FRAMES].reshape(T, FRAMES).mean(-1)
-    voiced = r > r.max() * 10 ** (-30 / 20)
-    cm = cm / np.maximum(cm.max(0, keepdims=True), 1e-9)
-    return dict(mix_latent=zm[:, :T], bass_latent=zb[:, :T], mix_chroma=cm), cb.argmax(0), voiced
+    T = zm.shape[-1]
+    pc, voiced = bass_labels(b, T)
+    return dict(mix_latent=zm, bass_latent=zb, mix_chroma=frame_chroma(m, T, kind='cqt')), pc, voiced
 
 def with_context(x:np.ndarray, k:int=2) -> np.ndarray:
     "(C, T) -> (T, C * (2k + 1)): each frame with k neighbours on either side (edges repeated)."
