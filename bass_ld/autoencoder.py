@@ -454,15 +454,18 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
 # %% ../nbs/02_autoencoder.ipynb #069af755
 def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or stem folders
                    out, # output .safetensors
-                   split:str|None=None, shard:int=100, progress:bool=True) -> Path:
-    "Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable)."
+                   split:str|None=None, shard:int=100, progress:bool=True,
+                   features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents
+                  ) -> Path:
+    "Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame features."
     from bass_ld.audio import load_audio
     from bass_ld.dataset import read_manifest, stem_folder_items, save_latents
     from safetensors import safe_open
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
     items = read_manifest(root, split) if (root / 'manifest.jsonl').exists() else stem_folder_items(root)
-    meta = dict(autoencoder=asdict(ae.cfg), frame_rate=ae.cfg.frame_rate, normalized=True, source=str(root), split=split)
+    meta = dict(autoencoder=asdict(ae.cfg), frame_rate=ae.cfg.frame_rate, normalized=True, source=str(root), split=split,
+                features=getattr(features, '__name__', None) if features else None)
     parts = []
     for k in tqdm(range(0, len(items), shard), disable=not progress, desc='encode'):
         part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors'); parts.append(part)
@@ -473,13 +476,16 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
             n = max(len(mix), len(bass))
             mix, bass = F.pad(mix, (0, n - len(mix))), F.pad(bass, (0, n - len(bass)))
             z = ae.encode(torch.stack([mix, bass]))
-            lat[it['id']] = dict(mix=z[0], bass=z[1], label=it['label'], split=it.get('split'))
+            lat[it['id']] = dict(mix=z[0], bass=z[1], label=it['label'], split=it.get('split'),
+                                 **(features(it, mix, bass, z.shape[-1]) if features else {}))
         save_latents(part, lat, meta=meta)
     merged = {}
     for part in parts:
         with safe_open(str(part), 'pt') as f:
             index = json.loads(f.metadata()['index'])
-            for k, v in index.items(): merged[k] = dict(mix=f.get_tensor(f'{k}/mix'), bass=f.get_tensor(f'{k}/bass'), **v)
+            names = {}
+            for key in f.keys(): names.setdefault(key.rsplit('/', 1)[0], []).append(key.rsplit('/', 1)[1])
+            for k, v in index.items(): merged[k] = {n: f.get_tensor(f'{k}/{n}') for n in names[k]} | v
     save_latents(out, merged, meta=meta)
     for part in parts: part.unlink()
     return out

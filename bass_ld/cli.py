@@ -12,15 +12,25 @@ __all__ = ['parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #9c02e0fa
 def _dataset(a):
-    from bass_ld.data import build_dataset, dataset_summary
+    from bass_ld.data import build_dataset, dataset_summary, CorpusSource
+    from bass_ld.grooves import GrooveSource, mma_command
+    names = [x.strip() for x in (a.sources or 'corpus,mma').split(',') if x.strip()]
+    if bad := sorted(set(names) - {'corpus', 'mma'}): raise ValueError(f"unknown source(s) {bad}: choose from corpus, mma")
+    if 'mma' in names and mma_command() is None:
+        if a.sources: raise ValueError("the mma source needs the 'mma' program: apt-get install mma (Debian/Ubuntu)")
+        print("bass-ld dataset: 'mma' is not installed (apt-get install mma), so only the corpus source is built")
+        names.remove('mma')
+    sources = [CorpusSource(variants=a.variants, max_seconds=a.max_seconds, drum_share=a.drum_share)] * ('corpus' in names)
+    sources += [GrooveSource(items=a.mma_items, max_seconds=a.max_seconds)] * ('mma' in names)
     t = time.time()
-    build_dataset(a.out, limit=a.limit, sr=a.sr, seed=a.seed, variants=a.variants, max_seconds=a.max_seconds,
-                  drum_share=a.drum_share, jobs=a.jobs, progress=not a.quiet)
+    build_dataset(a.out, sources, limit=a.limit, sr=a.sr, seed=a.seed, jobs=a.jobs, progress=not a.quiet)
     s = dataset_summary(a.out)
     s['build_seconds'] = round(time.time() - t, 1)
     print(f"dataset in {a.out}: {s['items']} pairs, {s['total_hours']:.2f} h "
           f"(train {s['hours']['train']:.2f} h, valid {s['hours']['valid']:.2f} h, test {s['hours']['test']:.2f} h), "
-          f"{s['disk_mb']:.0f} MB on disk, {s['skipped']} pieces skipped, {s['build_seconds']:.0f} s")
+          f"{s['disk_mb']:.0f} MB on disk, {s['skipped']} items skipped, {s['build_seconds']:.0f} s")
+    print('hours per source: ' + ', '.join(f'{k} {v:.2f}' for k, v in s['source_hours'].items()))
+    print('hours per genre family: ' + ', '.join(f'{k} {v:.2f}' for k, v in s['family_hours'].items()))
     print('pairs per bass timbre: ' + ', '.join(f'{k} {v}' for k, v in s['bass_labels'].items()))
     print(f"with drums: {s['with_drums']} of {s['items']}")
     return s
@@ -80,8 +90,14 @@ def _train(a):
                           progress=not a.quiet)
     else:
         from bass_ld.diffusion import train_diffusion
+        extra = None
+        if a.pitch_loss:
+            from bass_ld.harmony import PitchProbe, probe_loss
+            if not a.features: raise ValueError('--pitch-loss needs --features (the labels come from the note channels)')
+            extra = probe_loss(PitchProbe.from_pretrained(device='cpu'), a.pitch_loss)   # the shipped probe
         tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
-                             minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet)
+                             minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=a.features,
+                             extra=extra)
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
     print(f"bass-ld train {a.model}: step {tr.step}/{tr.steps}, {tr.seconds / 60:.1f} min on {tr.device}; "
           + ', '.join(f'{k} {x:.3f}' for k, x in v.items() if k != 'step'))
@@ -147,7 +163,8 @@ def _encode(a):
     from bass_ld.dataset import LatentPairDataset
     ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
     t = time.time()
-    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet)
+    from bass_ld.pitch import item_features
+    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet, features=item_features)
     ds = LatentPairDataset(out)
     print(f"encoded {len(ds)} pairs of {a.data} into {out} ({out.stat().st_size / 1e6:.1f} MB, {time.time() - t:.0f} s)")
     return out
@@ -159,7 +176,8 @@ def _evaluate(a):
     base = EvalConfig()
     f = (a.n or base.n) / base.n                                   # --n scales every part's size alike
     sizes = {k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')}
-    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, parts=tuple(p for p in a.parts.split(',') if p), **sizes)
+    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, parts=tuple(p for p in a.parts.split(',') if p),
+                     sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
     t = time.time()
@@ -176,9 +194,13 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='bass-ld', description='Bass accompaniment generation via latent diffusion.')
     p.add_argument('-v', '--verbose', action='store_true', help='log progress details')
     sub = p.add_subparsers(dest='verb', required=True, metavar='VERB')
-    d = sub.add_parser('dataset', help='render the offline paired mix/bass dataset from music21 scores')
+    d = sub.add_parser('dataset', help="render the offline paired mix/bass dataset: music21's scores and mma's grooves")
     d.add_argument('--out', required=True, help='dataset folder (re-running resumes it)')
-    d.add_argument('--limit', type=int, default=None, help='use N pieces (seeded choice); default: all ~1,940')
+    d.add_argument('--sources', default=None, help="comma-separated sources of pairs, from corpus (music21's scores) and "
+                   "mma (chord charts in mma's grooves); default: both, or corpus alone where mma is not installed")
+    d.add_argument('--limit', type=int, default=None, help='per source: N corpus pieces (seeded choice) and N mma songs; '
+                   'default: all ~1,940 pieces and --mma-items songs')
+    d.add_argument('--mma-items', type=int, default=2400, help='songs arranged by mma (default 2400, ~19 h)')
     d.add_argument('--sr', type=int, default=SR, help=f'sample rate (default {SR})')
     d.add_argument('--seed', type=int, default=0, help='seed for splits and random choices')
     d.add_argument('--variants', type=int, default=1, help='renderings per piece')
@@ -198,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
     t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
     t.add_argument('--lr', type=float, default=None)
+    t.add_argument('--features', action='store_true', help="diffusion: condition on the mix's pitch features and generate "
+                   'note channels with the latent (needs a latent file from this version of `bass-ld encode`)')
+    t.add_argument('--pitch-loss', type=float, default=0.0, help='diffusion with --features: weight of the pitch probe\'s '
+                   'cross-entropy on the denoised latent (05b_harmony; 0 = off)')
     t.add_argument('--minutes', type=float, default=None, help='stop cleanly after this much wall time')
     t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
     t.add_argument('--workers', type=int, default=0, help='data loader processes')
@@ -245,10 +271,11 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser('evaluate', help='measure the models on a dataset split: results table, curves, figures (resumes)')
     v.add_argument('--data', required=True, help='dataset folder (`bass-ld dataset`)')
     v.add_argument('--split', default='test', choices=['train', 'valid', 'test'])
-    v.add_argument('--n', type=int, default=None, help='clips in the results table (default 32, about 20 min on 2 CPU cores); '
+    v.add_argument('--n', type=int, default=None, help='clips in the results table per source (default 32); '
                    'the other parts scale with it')
     v.add_argument('--out', default='results.md', help='markdown report; results.json and results_*.png go beside it')
     v.add_argument('--parts', default='table,guidance,grounding,length,codec,ranking', help='comma list of parts to run')
+    v.add_argument('--sources', default=None, help='comma list of data sources to report (default: every source in the split)')
     v.add_argument('--steps', type=int, default=25); v.add_argument('--seed', type=int, default=0)
     v.add_argument('--high-w', type=float, default=12.0, help="the table's high guidance strength")
     v.add_argument('--embedder', default='timbre', help="'timbre' (shipped classifier) or module:function for your own (e.g. local VGGish/CLAP weights)")

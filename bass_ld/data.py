@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #719144b8
 from __future__ import annotations
-import os, re, json, math, hashlib, importlib, logging, traceback, warnings
+import os, re, json, math, hashlib, functools, importlib, logging, traceback, warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +12,11 @@ import numpy as np, torch
 from .audio import SR, save_audio, atomic_path, is_silent, AudioError
 
 # %% auto #0
-__all__ = ['log', 'BASS_TIMBRES', 'MIX_PROGRAMS', 'DRUM_SHARE', 'BASS_RANGE', 'SPLITS', 'SCORE_SUFFIXES', 'GM_DRUMS', 'DataError',
-           'piece_id', 'corpus_pieces', 'split_of', 'Score', 'parse_score', 'monophonic', 'doubles', 'choose_bass',
-           'Track', 'rng_for', 'to_bass_register', 'drum_pattern', 'Item', 'arrange', 'default_soundfont', 'Renderer',
-           'render_item', 'write_manifest', 'build_dataset', 'dataset_summary']
+__all__ = ['log', 'BASS_TIMBRES', 'MIX_PROGRAMS', 'DRUM_SHARE', 'BASS_RANGE', 'SPLITS', 'SCORE_SUFFIXES', 'CHORD_QUALITIES',
+           'GM_DRUMS', 'DataError', 'piece_id', 'corpus_pieces', 'split_of', 'Score', 'parse_score', 'monophonic',
+           'doubles', 'choose_bass', 'chord_quality', 'name_chord', 'chord_segments', 'Track', 'rng_for',
+           'to_bass_register', 'drum_pattern', 'Item', 'arrange', 'default_soundfont', 'Renderer', 'render_item',
+           'CorpusSource', 'write_manifest', 'item_labels', 'build_dataset', 'dataset_summary']
 
 # %% ../nbs/01_data.ipynb #5a2aed37
 log = logging.getLogger('bass_ld.data')
@@ -118,11 +119,16 @@ def monophonic(notes:np.ndarray) -> np.ndarray:
     m[:-1, 1] = np.minimum(m[:-1, 1], np.diff(m[:, 0]))
     return m
 
-def doubles(part:np.ndarray, bass:np.ndarray, thresh:float=0.6) -> bool:
+def doubles(part:np.ndarray, bass:np.ndarray, thresh:float=0.6,
+            tol:float|None=None, # onsets within `tol` count as together; None: equal to the millisecond (scores)
+           ) -> bool:
     "True if at least `thresh` of the bass onsets have a same-pitch-class note starting together in `part`."
     if len(bass) == 0 or len(part) == 0: return False
-    hits = {(round(o, 3), int(p) % 12) for o, _, p in part}
-    return np.mean([(round(o, 3), int(p) % 12) in hits for o, _, p in bass]) >= thresh
+    if tol is None:
+        hits = {(round(o, 3), int(p) % 12) for o, _, p in part[:, :3]}
+        return np.mean([(round(o, 3), int(p) % 12) in hits for o, _, p in bass[:, :3]]) >= thresh
+    on, pc = part[:, 0], part[:, 2].astype(int) % 12
+    return np.mean([bool(((np.abs(on - o) <= tol) & (pc == int(p) % 12)).any()) for o, _, p in bass[:, :3]]) >= thresh
 
 def choose_bass(score:Score):
     "Index of the bass part (lowest median pitch), its monophonic notes, and the indices usable for the mix."
@@ -132,6 +138,55 @@ def choose_bass(score:Score):
     others = [i for i in range(len(score.parts)) if i != b and not doubles(score.parts[i][1], bass)]
     if not others: raise DataError(f'{score.pid}: every other part doubles the bass')
     return b, bass, others
+
+# %% ../nbs/01_data.ipynb #1cb4366f
+CHORD_QUALITIES = ('maj', 'min', '7', 'm7', 'maj7', 'dim', 'm7b5', 'dim7', 'aug', 'sus4', '5')
+
+def chord_quality(intervals) -> str:
+    "Name of a chord from its pitch classes above the root (semitones mod 12), in `CHORD_QUALITIES`."
+    iv = {int(i) % 12 for i in intervals}
+    third = 4 if 4 in iv else 3 if 3 in iv else None
+    if third is None: return 'sus4' if 5 in iv else '5'
+    if third == 3 and 6 in iv and 7 not in iv: return 'dim7' if 9 in iv else 'm7b5' if 10 in iv else 'dim'
+    if third == 4 and 8 in iv and 7 not in iv: return 'aug'
+    if 10 in iv: return '7' if third == 4 else 'm7'
+    if 11 in iv and third == 4: return 'maj7'
+    return 'maj' if third == 4 else 'min'
+
+@functools.lru_cache(maxsize=4096)
+def _named(bass_pc:int, pcs:tuple) -> tuple:
+    from music21 import chord
+    ps = [36 + bass_pc] + [48 + p for p in pcs if p != bass_pc]
+    r = chord.Chord(ps).root().pitchClass
+    return r, chord_quality(p - r for p in [bass_pc, *pcs])
+
+def name_chord(pitches) -> tuple[int, str]:
+    "(root pitch class, quality) of MIDI `pitches`, the lowest one taken as the bass."
+    ps = sorted(int(p) for p in pitches)
+    if not ps: raise ValueError('a chord needs at least one pitch')
+    return _named(ps[0] % 12, tuple(sorted({p % 12 for p in ps})))
+
+def chord_segments(parts:list, # note arrays (n, 3): onset, duration, midi — any time unit
+                   start:float, end:float, seg:float, # label [start, end) in segments of length `seg`
+                   share:float=0.35, # keep pitch classes sounding at least this share of the strongest one
+                  ) -> list:
+    "Chord labels [t0, t1, root, quality] of consecutive segments (merged when equal; root −1: nothing sounds)."
+    notes = np.concatenate([n for n in parts if len(n)]) if any(len(n) for n in parts) else np.zeros((0, 3))
+    on, off, pitch = notes[:, 0], notes[:, 0] + notes[:, 1], notes[:, 2].astype(int)
+    out = []
+    for t0 in np.arange(start, end - 1e-9, seg):
+        t1 = min(t0 + seg, end)
+        ov = np.clip(np.minimum(off, t1) - np.maximum(on, t0), 0, None)
+        root, q = -1, 'N'
+        if (ov > 1e-9).any():
+            w = np.bincount(pitch[ov > 1e-9] % 12, weights=ov[ov > 1e-9], minlength=12)
+            live = (on <= t0 + 1e-6) & (off > t0 + 1e-6)
+            low = pitch[live].min() if live.any() else pitch[ov > 1e-9].min()
+            pcs = [pc for pc in range(12) if w[pc] >= share * w.max()]
+            root, q = name_chord([low] + [48 + pc for pc in pcs])
+        if out and out[-1][2:] == [root, q] and abs(out[-1][1] - t0) < 1e-6: out[-1][1] = float(t1)
+        else: out.append([float(t0), float(t1), int(root), q])
+    return out
 
 # %% ../nbs/01_data.ipynb #51a7839a
 @dataclass
@@ -188,11 +243,16 @@ def drum_pattern(n_bars:int, bar_ql:float, beat_ql:float, rng:np.random.Generato
 # %% ../nbs/01_data.ipynb #cb5d8f93
 @dataclass
 class Item:
-    "One arranged excerpt: tracks for the mix and the bass, and its record for the manifest."
+    "One arranged excerpt: tracks for the mix and the bass, and its record (with `labels`) for the manifest."
     mix: list
     bass: Track
     seconds: float
     meta: dict = field(default_factory=dict)
+
+def _rows(*notes) -> list:
+    "Note arrays (start_s, end_s, midi, ...) as sorted [start, end, midi] label rows, times rounded to ms."
+    rows = sorted([round(float(a), 3), round(float(b), 3), int(p)] for n in notes for a, b, p, *_ in n)
+    return rows
 
 def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum_share:float=DRUM_SHARE,
             bass_label:str|None=None) -> Item:
@@ -235,11 +295,17 @@ def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum
         hits = hits[hits[:, 0] < win]
         mix.append(Track('drums', 0, np.c_[hits[:, 0] * spq, (hits[:, 0] + hits[:, 1]) * spq, hits[:, 2:]], drum=True, reverb=20))
     seconds = round(win * spq, 3)
-    meta = dict(id=iid, piece=score.pid, composer=score.pid.split('-')[0], variant=variant, bass_label=label,
+    spans = [timed(n, start) for _, n in score.parts]                    # (onset, end, pitch) in quarters
+    chords = chord_segments([np.c_[n[:, 0], n[:, 1] - n[:, 0], n[:, 2]] for n in spans], 0.0, win, score.beat_ql)
+    labels = dict(bass=_rows(bass_tr.notes), mix=_rows(*[t.notes for t in mix if not t.drum]),
+                  chords=[[round(t0 * spq, 3), round(t1 * spq, 3), (r + transpose) % 12 if r >= 0 else -1, q]
+                          for t0, t1, r, q in chords])
+    meta = dict(id=iid, source='corpus', piece=score.pid, composer=score.pid.split('-')[0], variant=variant, bass_label=label,
                 bass_program=BASS_TIMBRES[label], bass_part=score.parts[b][0], bass_part_index=b,
                 mix_parts=[score.parts[i][0] for i in mix_idx], mix_part_indices=mix_idx, mix_programs=[t.name for t in mix if not t.drum],
                 drums=drums, tempo_bpm=round(bpm, 2), beat_ql=score.beat_ql, bar_ql=score.bar_ql,
-                start_ql=start, transpose=transpose, bass_octave_shift=shift, duration=seconds)
+                start_ql=start, transpose=transpose, bass_octave_shift=shift, duration=seconds,
+                beat_seconds=round(score.beat_ql * spq, 4), bar_seconds=round(score.bar_ql * spq, 4), labels=labels)
     return Item(mix, bass_tr, seconds, meta)
 
 # %% ../nbs/01_data.ipynb #728238e1
@@ -297,6 +363,26 @@ def render_item(item:Item, renderer:Renderer, peak:float=0.9):
     return torch.from_numpy(mix * g), torch.from_numpy(bass * g)
 
 # %% ../nbs/01_data.ipynb #d8b4e3d3
+@dataclass
+class CorpusSource:
+    "Pairs arranged from music21's scores: one item per (score, variant). A source lists work keys and makes items."
+    pieces: list|None = None     # score files; None: the whole corpus
+    variants: int = 1            # renderings per piece, each with new random choices
+    max_seconds: float = 30.0    # excerpt length cap per item
+    drum_share: float = DRUM_SHARE
+    name = 'corpus'
+
+    def keys(self, seed:int=0, limit:int|None=None) -> list:
+        "Work keys: (score path, variant); `limit` keeps a seeded random choice of that many pieces."
+        pieces = [str(p) for p in self.pieces] if self.pieces is not None else [str(p) for p in corpus_pieces()]
+        if limit is not None: pieces = [pieces[i] for i in sorted(rng_for('limit', seed).permutation(len(pieces))[:limit])]
+        return [(p, v) for p in pieces for v in range(self.variants)]
+
+    def item_id(self, key) -> str: return f'{piece_id(key[0])}-v{key[1]}'
+    def split(self, key, seed:int=0) -> str: return split_of(piece_id(key[0]), seed)
+    def make(self, key, seed:int=0) -> Item:
+        return arrange(parse_score(key[0]), key[1], seed, self.max_seconds, self.drum_share)
+
 def _item_paths(root:Path, meta_or_id, split:str):
     iid = meta_or_id if isinstance(meta_or_id, str) else meta_or_id['id']
     d = root / split
@@ -306,11 +392,11 @@ _RENDERER = None
 def _build_one(task):
     "Worker: make, render and write one item. Returns ('ok'|'failed', id, info)."
     global _RENDERER
-    path, variant, root, seed, sr, max_seconds, drum_share = task
-    pid = piece_id(path); iid = f'{pid}-v{variant}'; split = split_of(pid, seed)
+    source, key, root, seed, sr = task
+    iid, split = source.item_id(key), source.split(key, seed)
     try:
         if _RENDERER is None or _RENDERER.sr != sr: _RENDERER = Renderer(sr)
-        item = arrange(parse_score(path), variant, seed, max_seconds, drum_share)
+        item = source.make(key, seed)
         mix, bass = render_item(item, _RENDERER)
         pm, pb, pj = _item_paths(Path(root), iid, split)
         save_audio(pm, mix, sr); save_audio(pb, bass, sr)
@@ -323,35 +409,52 @@ def _build_one(task):
         with atomic_path(Path(root) / 'failed' / f'{iid}.txt') as t: t.write_text(msg + '\n\n' + traceback.format_exc())
         return 'failed', iid, msg
 
+def _finished(folder:Path, pattern:str) -> list:
+    "Files of `folder` matching `pattern`, without the hidden temporaries an interrupted atomic write leaves."
+    return sorted(p for p in folder.glob(pattern) if not p.name.startswith('.'))
+
+def _clean_partial(root:Path) -> int:
+    "Delete the hidden temporary files that a killed build left behind; returns how many."
+    stale = [p for d in [root / s for s, _ in SPLITS] + [root / 'failed', root] if d.is_dir()
+             for p in d.glob('.*.tmp*') if p.is_file()]
+    for p in stale: p.unlink(missing_ok=True)
+    return len(stale)
+
 def write_manifest(root) -> list[dict]:
-    "Collect every finished item's JSON record into `root/manifest.jsonl` (sorted by split and id)."
+    "Collect every finished item's JSON record (without its labels) into `root/manifest.jsonl`, by split and id."
     root = Path(root)
-    recs = [json.loads(p.read_text()) for s, _ in SPLITS for p in sorted((root / s).glob('*.json'))]
+    recs = [{k: v for k, v in json.loads(p.read_text()).items() if k != 'labels'}
+            for s, _ in SPLITS for p in _finished(root / s, '*.json')]
     with atomic_path(root / 'manifest.jsonl') as t: t.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     return recs
 
+def item_labels(root, rec:dict) -> dict:
+    "The symbolic labels (bass notes, mix notes, chords; seconds) of a manifest record `rec` of dataset `root`."
+    return json.loads(_item_paths(Path(root), rec['id'], rec['split'])[2].read_text()).get('labels', {})
+
 def build_dataset(out, # dataset root folder
-                  limit:int|None=None, # build from this many pieces (a seeded random choice); None: all
-                  sr:int=SR, seed:int=0, variants:int=1, # renderings per piece, each with new random choices
-                  max_seconds:float=30.0, # excerpt length cap per item
-                  drum_share:float=DRUM_SHARE, jobs:int|None=None, progress:bool=True,
-                  pieces:list|None=None, # score files to use instead of the whole corpus
+                  sources:list|None=None, # e.g. [CorpusSource(), GrooveSource()]; None: the corpus alone
+                  limit:int|None=None, # per source: this many pieces / items (a seeded random choice); None: all
+                  sr:int=SR, seed:int=0, jobs:int|None=None, progress:bool=True,
+                  variants:int=1, max_seconds:float=30.0, drum_share:float=DRUM_SHARE, # for the default corpus source
+                  pieces:list|None=None, # score files for the default corpus source instead of the whole corpus
                  ) -> list[dict]:
-    "Build (or resume building) the paired dataset in `out`; returns the manifest records."
+    "Build (or resume building) the paired dataset in `out` from `sources`; returns the manifest records."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
     from tqdm.auto import tqdm
     root = Path(out); root.mkdir(parents=True, exist_ok=True)
-    pieces = list(pieces) if pieces is not None else corpus_pieces()
-    if limit is not None: pieces = [pieces[i] for i in sorted(rng_for('limit', seed).permutation(len(pieces))[:limit])]
+    if n := _clean_partial(root): log.info('removed %d partial files of an interrupted build', n)
+    if sources is None:                                            # by name, so that worker processes can unpickle it
+        sources = [importlib.import_module('bass_ld.data').CorpusSource(pieces, variants, max_seconds, drum_share)]
     todo = []
-    for p in pieces:
-        pid = piece_id(p)
-        for v in range(variants):
-            iid = f'{pid}-v{v}'
-            if _item_paths(root, iid, split_of(pid, seed))[2].exists() or (root / 'failed' / f'{iid}.txt').exists(): continue
-            todo.append((str(p), v, str(root), seed, sr, max_seconds, drum_share))
+    for src in sources:
+        if hasattr(src, 'prepare'): src.prepare(root, progress=progress)
+        for key in src.keys(seed, limit):
+            iid = src.item_id(key)
+            if _item_paths(root, iid, src.split(key, seed))[2].exists() or (root / 'failed' / f'{iid}.txt').exists(): continue
+            todo.append((src, key, str(root), seed, sr))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     worker = importlib.import_module('bass_ld.data')._build_one   # child processes must import it by name
     failed = 0
@@ -365,11 +468,12 @@ def build_dataset(out, # dataset root folder
         if jobs == 1:
             for t in todo: done(worker(t))
         else:
-            # Workers fork from a clean server process that preloads only this module: no threads of ours are
+            # Workers fork from a clean server process that preloads only the source modules: no threads of ours are
             # inherited (forking a notebook kernel that ran torch or FluidSynth can deadlock). Spawn where forkserver
             # does not exist. An executor, unlike multiprocessing.Pool, fails fast when a worker dies.
             if 'forkserver' in mp.get_all_start_methods():
-                ctx = mp.get_context('forkserver'); ctx.set_forkserver_preload(['bass_ld.data'])
+                ctx = mp.get_context('forkserver')
+                ctx.set_forkserver_preload(sorted({'bass_ld.data', *(type(s).__module__ for s in sources)}))
             else: ctx = mp.get_context('spawn')
             try:
                 with ProcessPoolExecutor(jobs, mp_context=ctx) as ex:
@@ -381,12 +485,15 @@ def build_dataset(out, # dataset root folder
     return write_manifest(root)
 
 def dataset_summary(root) -> dict:
-    "Hours per split, items per bass label, items skipped and size on disk of a built dataset."
+    "Hours per split, per source and per genre family, items per bass label, items skipped, size on disk."
     root = Path(root)
     recs = [json.loads(l) for l in (root / 'manifest.jsonl').read_text().splitlines() if l.strip()]
-    hours = {s: round(sum(r['duration'] for r in recs if r['split'] == s) / 3600, 3) for s, _ in SPLITS}
-    labels = dict(sorted(Counter(r['bass_label'] for r in recs).items()))
+    hours = lambda rs: round(sum(r['duration'] for r in rs) / 3600, 3)
+    by = lambda key: {k: hours([r for r in recs if key(r) == k]) for k in sorted({key(r) for r in recs})}
     size = sum(f.stat().st_size for f in root.rglob('*') if f.is_file())
-    return dict(items=len(recs), hours=hours, total_hours=round(sum(hours.values()), 3), bass_labels=labels,
-                with_drums=sum(r['drums'] is not None for r in recs), skipped=len(list((root / 'failed').glob('*.txt'))),
+    return dict(items=len(recs), hours={s: hours([r for r in recs if r['split'] == s]) for s, _ in SPLITS},
+                total_hours=hours(recs), source_hours=by(lambda r: r.get('source', 'corpus')),
+                family_hours=by(lambda r: r.get('family', 'classical')),
+                bass_labels=dict(sorted(Counter(r['bass_label'] for r in recs).items())),
+                with_drums=sum(r['drums'] is not None for r in recs), skipped=len(_finished(root / 'failed', '*.txt')),
                 disk_mb=round(size / 2**20, 1))

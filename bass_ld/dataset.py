@@ -22,7 +22,7 @@ AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3', '.aiff', '.aif')
 def read_manifest(root, # a folder built by `bass-ld dataset`
                   split:str|None=None, # 'train', 'valid', 'test' or None for all
                  ) -> list[dict]:
-    "Items of a rendered dataset as dicts with absolute `mix` (a list of paths), `bass`, `label` and `duration`."
+    "Items of a rendered dataset: absolute `mix` (a list of paths), `bass`, `label`, `duration`, `source`, beat grid, `labels` file."
     root = Path(root); m = root / 'manifest.jsonl'
     if not m.is_file(): raise DataError(f"'{root}' has no manifest.jsonl: build it with `bass-ld dataset --out {root}`")
     out = []
@@ -30,8 +30,12 @@ def read_manifest(root, # a folder built by `bass-ld dataset`
         if not line.strip(): continue
         r = json.loads(line)
         if split and r['split'] != split: continue
+        per = r.get('beats_per_bar') or (r['bar_ql'] / r['beat_ql'] if r.get('beat_ql') else None)
         out.append(dict(id=r['id'], mix=[str(root / r['mix'])], bass=str(root / r['bass']), duration=float(r['duration']),
-                        label=LABELS.index(r['bass_label']) if r['bass_label'] in LABELS else -1, split=r['split']))
+                        label=LABELS.index(r['bass_label']) if r['bass_label'] in LABELS else -1, split=r['split'],
+                        source=r.get('source', 'corpus'), family=r.get('family', 'classical'),
+                        beat_seconds=r.get('beat_seconds'), beats_per_bar=per,
+                        labels=str(root / r['split'] / f"{r['id']}.json")))
     return out
 
 def _find(folder:Path, name:str):
@@ -99,15 +103,17 @@ class PairDataset(torch.utils.data.Dataset):
 
 # %% ../nbs/01b_dataset.ipynb #42f2a810
 def save_latents(path, # output .safetensors file (written atomically)
-                 latents:dict, # id -> dict(mix=(C, T) tensor, bass=(C, T) tensor, label=int, split=str)
+                 latents:dict, # id -> dict(mix=(C, T), bass=(C, T), label=int, split=str, any other name=(C', T) tensor)
                  dtype=torch.float16, meta:dict|None=None):
-    "Store pre-encoded (mix, bass) latent pairs in one safetensors file."
+    "Store pre-encoded (mix, bass) latent pairs, and any other per-frame tensors of each item, in one safetensors file."
     from safetensors.torch import save_file
     tensors, index = {}, {}
     for k, v in latents.items():
         if v['mix'].shape != v['bass'].shape: raise ValueError(f"{k}: mix {tuple(v['mix'].shape)} and bass {tuple(v['bass'].shape)} latents differ")
-        tensors[f'{k}/mix'] = v['mix'].detach().to(dtype).contiguous().cpu()
-        tensors[f'{k}/bass'] = v['bass'].detach().to(dtype).contiguous().cpu()
+        for name, x in v.items():
+            if not torch.is_tensor(x): continue
+            if x.shape[-1] != v['mix'].shape[-1]: raise ValueError(f"{k}: '{name}' has {x.shape[-1]} frames, the latents {v['mix'].shape[-1]}")
+            tensors[f'{k}/{name}'] = x.detach().to(dtype).contiguous().cpu()
         index[k] = dict(label=int(v.get('label', -1)), split=v.get('split'))
     with atomic_path(path) as t:
         save_file(tensors, str(t), metadata={'index': json.dumps(index), 'meta': json.dumps(meta or {})})

@@ -26,9 +26,10 @@ def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
 # %% ../nbs/04_diffusion.ipynb #e61a1914
 class Denoiser(nn.Module):
     "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, mix) around a `UNet1d` (EDM preconditioning)."
-    def __init__(self, net:UNet1d, sigma_data:float=1.0):
+    def __init__(self, net:UNet1d, sigma_data:float=1.0,
+                 features:bool=False): # True: conditions on the mix's pitch features, generates note channels (03b_pitch)
         super().__init__()
-        self.net, self.sigma_data = net, float(sigma_data)
+        self.net, self.sigma_data, self.features = net, float(sigma_data), features
 
     @property
     def device(self): return next(self.parameters()).device
@@ -42,7 +43,9 @@ class Denoiser(nn.Module):
         c_skip, c_out, c_in, c_noise = (v.view(-1, 1, 1).to(x.dtype) for v in edm_scalings(sigma, self.sigma_data))
         return c_skip * x + c_out * self.net(c_in * x, c_noise.view(-1), cond, drop).to(x.dtype)
 
-    def loss(self, bass, mix, mask=None, p_uncond:float=0.1, P_mean:float=-1.2, P_std:float=1.2) -> dict:
+    def loss(self, bass, mix, mask=None, p_uncond:float=0.1, P_mean:float=-1.2, P_std:float=1.2,
+             extra=None, # fn(denoised, bass, mask) -> dict(loss=..., logged terms): an added loss on the denoised estimate
+            ) -> dict:
         "EDM training loss on clean bass latents given mix latents; `mask` (B, T) marks real frames."
         B = bass.shape[0]
         sigma = (P_mean + P_std * torch.randn(B, device=bass.device)).exp()
@@ -55,7 +58,9 @@ class Denoiser(nn.Module):
         else:
             m = mask[:, None, :].to(err.dtype)
             loss = (err * m).sum() / (m.sum() * err.shape[1]).clamp_min(1)
-        return dict(loss=loss)
+        if extra is None: return dict(loss=loss)
+        terms = extra(c_skip * x + c_out * out, bass, mask)
+        return dict(loss=loss + terms['loss'], mse=loss.detach(), **{k: v.detach() for k, v in terms.items() if k != 'loss'})
 
 # %% ../nbs/04_diffusion.ipynb #aa1cdb30
 def karras_sigmas(n:int, # number of noise levels (network evaluations ≈ 2n−1 with Heun)
@@ -167,7 +172,7 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
     if not torch.isfinite(mix).all(): raise ValueError('the mix latent holds NaN or infinite values')
     g = torch.Generator().manual_seed(seed)
     sig = karras_sigmas(steps, sigma_min, sigma_max).to(den.device)
-    x = torch.randn(mix.shape, generator=g).to(den.device) * sig[0]
+    x = torch.randn((mix.shape[0], den.net.cfg.latent, mix.shape[-1]), generator=g).to(den.device) * sig[0]
     if sampler == 'stochastic': sampler_kw.setdefault('generator', g)
     model = windowed(guided(den, cfg, rescale), window, overlap)
     if ground is not None: model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
@@ -178,18 +183,24 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
 # %% ../nbs/04_diffusion.ipynb #44a9a5ee
 class LatentCrops:
     "Random aligned (mix, bass) crops from a `bass-ld encode` file; an epoch is every item once, shuffled, batched."
-    def __init__(self, path, split:str|None='train', frames:int=64, batch:int=32, seed:int=0):
+    def __init__(self, path, split:str|None='train', frames:int=64, batch:int=32, seed:int=0,
+                 features:bool=False): # append the pitch features (03b_pitch): mix features to the mix, note channels to the bass
         from safetensors import safe_open
         try:
             with safe_open(str(path), 'pt') as f:
                 md = f.metadata() or {}
                 index, self.meta = json.loads(md['index']), json.loads(md.get('meta', '{}'))
                 keep = [k for k, v in index.items() if split is None or v.get('split') == split]
-                self.items = [(f.get_tensor(f'{k}/mix'), f.get_tensor(f'{k}/bass')) for k in keep]
+                names = set(f.keys())
+                if features and keep and f'{keep[0]}/notes' not in names:
+                    raise ValueError(f"'{path}' has no pitch features: encode it again with `bass-ld encode`")
+                get = lambda k, *ns: torch.cat([f.get_tensor(f'{k}/{n}') for n in ns])
+                self.items = [(get(k, 'mix', 'mix_features'), get(k, 'bass', 'notes')) if features else
+                              (f.get_tensor(f'{k}/mix'), f.get_tensor(f'{k}/bass')) for k in keep]
         except KeyError: raise ValueError(f"'{path}' is not a bass_ld latent file (no index in its metadata)") from None
         if not self.items: raise ValueError(f"'{path}' holds no latents for split {split!r}")
-        self.ids, self.frames, self.batch, self.seed = keep, frames, batch, seed
-        self.channels = self.items[0][0].shape[0]
+        self.ids, self.frames, self.batch, self.seed, self.features = keep, frames, batch, seed, features
+        self.channels, self.cond_channels = self.items[0][1].shape[0], self.items[0][0].shape[0]   # generated, condition
 
     def __len__(self): return len(self.items)
 
@@ -246,26 +257,31 @@ class DenoiseCheck:
         if tr.step % self.every and not tr.done: return
         tr.valid.append(dict(step=tr.step, **self.measure(tr.ema_model())))
 
-def diffusion_loss(den:Denoiser, batch:dict, p_uncond:float=0.1, p_mean:float=P_MEAN, p_std:float=P_STD) -> dict:
-    return den.loss(batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std)
+def diffusion_loss(den:Denoiser, batch:dict, p_uncond:float=0.1, p_mean:float=P_MEAN, p_std:float=P_STD, extra=None) -> dict:
+    return den.loss(batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra)
 
 def train_diffusion(latents, # file written by `bass-ld encode`
                     out, # run folder: last.safetensors, history.json, and the exported model.*
                     config:str='small', steps:int|None=None, batch:int|None=None, frames:int|None=None,
                     lr:float|None=None, p_uncond:float=0.1, p_mean:float=P_MEAN, p_std:float=P_STD,
+                    features:bool=False, # condition on the mix's pitch features and generate note channels (03b_pitch)
+                    extra=None, # an added loss on the denoised estimate (`Denoiser.loss`), e.g. 05b_harmony's `probe_loss`
                     minutes:float|None=None, device=None,
                     seed:int=0, progress:bool=True) -> Trainer:
     "Train (or resume) the latent diffusion model on the train split of `latents`; exports `out/model` when done."
     from functools import partial
     if config not in UNET_CONFIGS: raise ValueError(f'unknown config {config!r}; choose from {sorted(UNET_CONFIGS)}')
     hp = {**DIFF_TRAIN[config], **{k: v for k, v in dict(steps=steps, batch=batch, frames=frames, lr=lr).items() if v is not None}}
-    data = LatentCrops(latents, 'train', hp['frames'], hp['batch'], seed)
-    try: valid = LatentCrops(latents, 'valid', hp['frames'], hp['batch'], seed)
-    except ValueError: valid = data                                  # small sets may have no valid split
-    ucfg = UNetConfig(**{**asdict(UNET_CONFIGS[config]), 'latent': data.channels})
+    data = LatentCrops(latents, 'train', hp['frames'], hp['batch'], seed, features)
+    try: valid = LatentCrops(latents, 'valid', hp['frames'], hp['batch'], seed, features)
+    except ValueError as e:                                          # small sets may have no valid split
+        if 'no latents' not in str(e): raise
+        valid = data
+    ucfg = UNetConfig(**{**asdict(UNET_CONFIGS[config]), 'latent': data.channels,
+                         'cond': data.cond_channels if features else None})
     torch.manual_seed(seed)
-    den = Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4))
-    tr = Trainer(den, partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std), data, out, steps=hp['steps'], lr=hp['lr'],
+    den = Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features)
+    tr = Trainer(den, partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra), data, out, steps=hp['steps'], lr=hp['lr'],
                  warmup=min(200, hp['steps'] // 10), log_every=25, ckpt_every=250, minutes=minutes, device=device,
                  callbacks=[DenoiseCheck(valid, hp['valid_every'], seed=seed)], progress=progress, seed=seed)
     tr.fit()
@@ -273,11 +289,12 @@ def train_diffusion(latents, # file written by `bass-ld encode`
     hours = sum(m.shape[-1] for m, _ in data.items) / (data.meta.get('frame_rate') or 1) / 3600
     card = dict(data=f"{Path(latents).name}: train split, {len(data)} pairs, {hours:.2f} h", steps=tr.step,
                 batch=hp['batch'], crop_frames=hp['frames'], lr=hp['lr'], p_uncond=p_uncond, p_mean=p_mean, p_std=p_std,
+                features=features, **getattr(extra, 'card', {}),
                 wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
                 parameters=sum(p.numel() for p in den.parameters()), autoencoder=data.meta.get('autoencoder'),
                 frame_rate=data.meta.get('frame_rate'), valid=tr.valid[-1] if tr.valid else {})
     save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',
-                 dict(unet=asdict(ucfg), sigma_data=den.sigma_data), card, dtype=torch.float16)
+                 dict(unet=asdict(ucfg), sigma_data=den.sigma_data, features=features), card, dtype=torch.float16)
     return tr
 
 # %% ../nbs/04_diffusion.ipynb #2646b660
@@ -287,7 +304,7 @@ def _den_from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folde
     state, info, p = load_pretrained(path, 'diffusion')
     u = info['config']['unet']
     den = cls(UNet1d(UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})),
-              info['config']['sigma_data'])
+              info['config']['sigma_data'], bool(info['config'].get('features', False)))
     load_state_strict(den, state, f"'{p}'")
     den.card = info.get('card', {})
     return den.to(default_device(device)).eval()

@@ -10,19 +10,22 @@ from pathlib import Path
 import numpy as np, torch
 from .audio import SR, AudioError, load_audio, rms_db, atomic_path
 from .dataset import LABELS, read_manifest
-from .metrics import (bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, audio_health,
-                             bootstrap_ci, eval_clips, frechet_distance, timbre_embedder)
+from .metrics import (HOP, bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, audio_health,
+                             bootstrap_ci, eval_clips, frechet_distance, timbre_embedder, note_f1, strong_beats, root_on_beats,
+                             register, relative_level, MFCCJudge)
 
 # %% auto #0
-__all__ = ['PARTS', 'OTHER', 'THROUGH_AE', 'PART_VERSION', 'TABLE_COLS', 'EvalConfig', 'eval_set', 'Scorer', 'summarise',
-           'sample_clips', 'part_table', 'part_guidance', 'part_grounding', 'part_length', 'part_codec', 'fresh_pairs',
+__all__ = ['PARTS', 'OTHER', 'THROUGH_AE', 'RULE', 'PART_VERSION', 'TABLE_COLS', 'SOURCE_NAMES', 'EvalConfig', 'eval_set',
+           'clip_labels', 'Scorer', 'summarise', 'sample_clips', 'mfcc_judge', 'rule_bass', 'part_table',
+           'part_guidance', 'part_grounding', 'grounding_moves_notes', 'part_length', 'part_codec', 'fresh_pairs',
            'rank_check', 'evaluate', 'results_markdown', 'plot_results']
 
 # %% ../nbs/09b_evaluate.ipynb #222c3b01
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
 OTHER = "another piece's bass"
 THROUGH_AE = 'true bass through the autoencoder'   # encoded and decoded: the best any generated latent can sound
-PART_VERSION = dict(table=2, codec=2)              # bumped when a part gains rows or columns (2: THROUGH_AE row, codec pitch)
+RULE = 'rule: estimated chord root on every beat'  # what a simple tool would play (no model)
+PART_VERSION = dict(table=3, codec=2, grounding=2)  # bumped when a part gains rows or columns (table 3: rule row, label columns)
 
 @dataclass
 class EvalConfig:
@@ -33,8 +36,10 @@ class EvalConfig:
     length_n:int=6; lengths:tuple=(1, 2, 4, 8)        # multiples of the training crop
     codec_n:int=16; rank_n:int=40
     parts:tuple=PARTS
+    sources:tuple|None=None                          # data sources to report separately (None: every one in the split)
     def __post_init__(self):
         for k in ('ws', 'strengths', 'lengths', 'parts'): setattr(self, k, tuple(getattr(self, k)))
+        if self.sources is not None: self.sources = tuple(self.sources)
         bad = set(self.parts) - set(PARTS)
         if bad: raise ValueError(f'unknown parts {sorted(bad)}; choose from {PARTS}')
         if min(self.n, self.curve_n, self.style_n, self.length_n) < 2: raise ValueError('every part needs at least 2 clips')
@@ -66,29 +71,57 @@ def eval_set(items:list[dict], n:int, samples:int, sr:int=SR) -> list[dict]:
         c['ref_id'] = ref['id']
         c['target'] = LABELS[k] if k >= 0 else None
         c['own_label'] = LABELS[c['label']] if c['label'] >= 0 else None
+        c['labels'] = clip_labels([next(it for it in items if it['id'] == x) for x in c['ids']], c['starts'], samples / sr)
     return clips
+
+def clip_labels(parts:list[dict], # the items a clip is made of (`read_manifest` dicts), in order
+                starts:list, seconds:float) -> dict|None:
+    "The clip's labelled bass notes and chords (moved to where each item starts in it) and its strong beats; None if unlabelled."
+    out = dict(bass=[], chords=[], beats=[])
+    for it, s0 in zip(parts, starts):
+        p = Path(it.get('labels') or '')
+        lab = json.loads(p.read_text()).get('labels') if p.is_file() else None
+        if not lab or not it.get('beat_seconds'): return None
+        end = seconds - s0
+        out['bass'] += [[a + s0, min(b, end) + s0, m] for a, b, m in lab['bass'] if a < end]
+        out['chords'] += [[a + s0, min(b, end) + s0, r, q] for a, b, r, q in lab['chords'] if a < end]
+        out['beats'] += list(s0 + strong_beats(min(end, it['duration']), it['beat_seconds'], it['beats_per_bar']))
+    out['beats'] = np.array(out['beats'])
+    return out
 
 class Scorer:
     "Every clip metric of a candidate bass for clip `i`: fit to the mix, pitch accuracy against the true bass, style, health."
-    def __init__(self, clips:list[dict], sr:int=SR, clf=None, embedder=None):
+    def __init__(self, clips:list[dict], sr:int=SR, clf=None, embedder=None,
+                 judge=None): # an independent style judge fn(audio, sr) -> label (`metrics.MFCCJudge`), or None
         from bass_ld.grounding import TimbreClassifier
         self.clips, self.sr = clips, sr
         self.clf = clf if clf is not None else TimbreClassifier.from_pretrained(device='cpu')
-        self.embedder = embedder or timbre_embedder(self.clf)
+        self.embedder, self.judge = embedder or timbre_embedder(self.clf), judge
         self.chroma = [mix_chroma(c['mix'], sr) for c in clips]
         self.ref_pitch = [bass_pitch(c['bass'], sr) for c in clips]
 
-    def __call__(self, i:int, bass, target:str|None) -> tuple:
-        "(metrics dict, embedding or None) of candidate `bass` for clip `i`, asked to sound like `target`."
+    def __call__(self, i:int, bass, target:str|None, pyin:bool=False) -> tuple:
+        "(metrics dict, embedding or None) of candidate `bass` for clip `i`, asked to sound like `target`; `pyin`: a second register."
         c, sr = self.clips[i], self.sr
         p = bass_pitch(bass, sr)
         m = dict(harmonic=harmonic_agreement(None, None, sr, pitch=p, chroma=self.chroma[i]), onset_f1=onset_f1(bass, c['mix'], sr),
                  **pitch_accuracy(None, None, sr, pitch=p, ref_pitch=self.ref_pitch[i]), **audio_health(bass, sr))
+        m['register'], m['level_vs_mix'] = register(bass, sr, pitch=p), relative_level(bass, c['mix'])
+        m['register_pyin'] = register(bass, sr, 'pyin') if pyin else float('nan')
+        lab = c.get('labels')
+        if lab:                                                        # exact checks against the score (01_data labels)
+            from bass_ld.pipeline import transcribe
+            notes = transcribe(bass, sr, pitch=p)
+            m['note_f1'], m['note_f1_chroma'] = note_f1(notes, lab['bass']), note_f1(notes, lab['bass'], chroma=True)
+            m['root_beats'] = root_on_beats(p, lab['chords'], lab['beats'])
+        else: m['note_f1'] = m['note_f1_chroma'] = m['root_beats'] = float('nan')
         try:
             probs, _ = self.clf.analyse(bass, sr)
             m['style'] = float(self.clf.cfg.labels[int(probs.argmax())] == target) if target else float('nan')
             e = np.asarray(self.embedder(bass, sr), np.float64)
         except AudioError: m['style'], e = 0.0, None                    # silent: no timbre, counted wrong
+        try: m['style_mfcc'] = float(self.judge(bass, sr) == target) if self.judge and target else float('nan')
+        except AudioError: m['style_mfcc'] = 0.0
         return m, e
 
 def summarise(rows:list[dict], embs:list|None=None, ref_embs=None) -> dict:
@@ -106,6 +139,7 @@ def sample_clips(g, # a `BassGenerator`
                  strength:float=1.0, kind:str='stats',
                  harmony:float=0.0, # harmony guidance strength (05b_harmony; needs `g.probe` and `h_mix`)
                  h_mix=None, # (B, 12, T) the mixes' `frame_chroma`
+                 mixes=None, # the clips' mix audio: needed by a model with pitch features (`BassGenerator.condition`)
                 ) -> tuple:
     "Decoded basses (list of (samples,) tensors) and their latents (B, C, T)."
     from bass_ld.diffusion import generate_latent
@@ -116,11 +150,14 @@ def sample_clips(g, # a `BassGenerator`
     rescale = guidance_rescale(guidance, d['phi'].default, d['per'].default)
     steer = lambda i: (harmony_guidance(g.probe, h_mix if i is None else h_mix[i], harmony, g.den.sigma_data)
                        if harmony and g.probe is not None else None)
+    cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
     if refs is None or strength == 0:
-        z = generate_latent(g.den, z_mix, steps=steps, cfg=cfg, seed=seed, rescale=rescale, ground=steer(None))
+        z = generate_latent(g.den, cond, steps=steps, cfg=cfg, seed=seed, rescale=rescale, ground=g.on_latent(steer(None)))
     else:
-        z = torch.stack([generate_latent(g.den, z_mix[i], steps=steps, cfg=cfg, seed=seed + i, rescale=rescale,
-                                         ground=then(grounding_fn(refs[i], strength, kind), steer(i))) for i in range(len(z_mix))])
+        z = torch.stack([generate_latent(g.den, cond[i], steps=steps, cfg=cfg, seed=seed + i, rescale=rescale,
+                                         ground=g.on_latent(then(grounding_fn(refs[i], strength, kind), steer(i))))
+                         for i in range(len(z_mix))])
+    z = z[:, :g.ae.cfg.latent]                                     # the note channels of a model with features are not audio
     return [g.ae.decode(zi, length=samples).cpu() for zi in z], z.cpu()
 
 # %% ../nbs/09b_evaluate.ipynb #f23e47d2
@@ -141,13 +178,42 @@ def _harmonies(g, clips:list[dict]) -> np.ndarray:
         if 'h_mix' not in c: c['h_mix'] = frame_chroma(c['mix'], c['z_mix'].shape[-1], g.sr, g.ae.cfg.stride)
     return np.stack([c['h_mix'] for c in clips])
 
+def mfcc_judge(data, source:str|None=None, per_label:int=8, sr:int=SR) -> MFCCJudge|None:
+    "`metrics.MFCCJudge` from `per_label` train-split bass stems per timbre label (of `source`, if given); None with < 2 labels."
+    items = [it for it in read_manifest(data, 'train') if it['label'] >= 0 and source in (None, it.get('source'))]
+    stems = {}
+    for it in items:
+        k = LABELS[it['label']]
+        if len(stems.setdefault(k, [])) < per_label: stems[k].append(load_audio(it['bass'], sr))
+    return MFCCJudge(stems, sr) if len(stems) >= 2 else None
+
+_RULE_SYNTH = None
+def rule_bass(mix, sr:int=SR, program:int=33) -> torch.Tensor:
+    "What a simple tool would play: librosa's beats and chroma of the mix, per beat the root of the best-matching major or minor triad, held in octave 2 (MIDI 36-47), rendered with FluidSynth (GM `program`)."
+    import librosa
+    from bass_ld.data import Renderer, Track
+    global _RULE_SYNTH
+    y = mix.numpy() if torch.is_tensor(mix) else np.asarray(mix, np.float32)
+    _, beats = librosa.beat.beat_track(y=y, sr=sr, hop_length=HOP)
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=HOP)
+    bounds = librosa.util.fix_frames(beats, x_min=0, x_max=chroma.shape[1])
+    sync = librosa.util.sync(chroma, bounds, aggregate=np.median)                      # (12, beats)
+    tri = np.array([np.roll([1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0], r) for r in range(12)] +   # major, then minor triads
+                   [np.roll([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0], r) for r in range(12)], float)
+    roots = (tri @ (sync / np.maximum(np.linalg.norm(sync, axis=0), 1e-9))).argmax(0) % 12
+    t = librosa.frames_to_time(bounds, sr=sr, hop_length=HOP)
+    notes = np.array([[a, max(a + 0.05, b - 0.03), 36 + r, 100] for a, b, r in zip(t[:-1], t[1:], roots) if b > a])
+    if _RULE_SYNTH is None or _RULE_SYNTH.sr != sr: _RULE_SYNTH = Renderer(sr)
+    out = _RULE_SYNTH.render([Track('rule', program, notes.reshape(-1, 4), reverb=10)], len(y) / sr)
+    return torch.from_numpy(out * 0.5 / max(float(np.abs(out).max()), 1e-6))
+
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "The results table: one row per system, each metric's mean and 95% interval over the clips."
     d, hw = _defaults(g), cfg.high_w
     L = len(clips[0]['mix'])
     z_mix, refs = _latents(g, clips, refs=True)
     n = len(clips)
-    systems = {'true bass': None, THROUGH_AE: None, OTHER: None,
+    systems = {'true bass': None, THROUGH_AE: None, OTHER: None, RULE: None,
                'unconditional (w = 0)': dict(cfg=0.0, guidance='plain'),
                'conditional, no guidance (w = 1)': dict(cfg=1.0, guidance='plain'),
                f'plain CFG, w = {hw:g}': dict(cfg=hw, guidance='plain'),
@@ -159,13 +225,15 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
     for name, kw in systems.items():
         if name == 'true bass': basses, targets = [c['bass'] for c in clips], [c['own_label'] for c in clips]
         elif name == THROUGH_AE: basses, targets = [g.ae.reconstruct(c['bass']).cpu() for c in clips], [c['own_label'] for c in clips]
+        elif name == RULE: basses, targets = [rule_bass(c['mix'], g.sr) for c in clips], ['fingered_bass'] * n
         elif kw is None:
             other = [(i + n // 2) % n for i in range(n)]
             basses, targets = [clips[j]['bass'] for j in other], [clips[j]['own_label'] for j in other]
         else:
-            basses, _ = sample_clips(g, z_mix, L, steps=cfg.steps, seed=cfg.seed, **kw)
+            basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], steps=cfg.steps, seed=cfg.seed, **kw)
             targets = [c['target'] for c in clips]
-        scored = [sc(i, b, t) for i, (b, t) in enumerate(zip(basses, targets))]
+        pyin = name == 'true bass' or name.startswith(f'rescaled CFG, w = {hw:g}')     # a second tracker where it matters
+        scored = [sc(i, b, t, pyin=pyin) for i, (b, t) in enumerate(zip(basses, targets))]
         out[name] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     return out
 
@@ -178,7 +246,7 @@ def part_guidance(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
     for w in cfg.ws:
         for kind in ('plain', 'rescaled'):
             if w == 1 and kind == 'rescaled': out[kind][str(w)] = out['plain'][str(w)]; continue  # w = 1: nothing to rescale
-            basses, z = sample_clips(g, z_mix, L, cfg=float(w), guidance=kind, steps=cfg.steps, seed=cfg.seed)
+            basses, z = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=float(w), guidance=kind, steps=cfg.steps, seed=cfg.seed)
             rows = [sc(i, b, c['target'])[0] | dict(latent_std=float(z[i].std())) for i, (b, c) in enumerate(zip(basses, clips))]
             out[kind][str(w)] = summarise(rows)
     return out
@@ -190,10 +258,36 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
     z_mix, refs = _latents(g, clips, refs=True)
     out = dict(cfg=d['cfg'], guidance=d['guidance'], kind=d['grounding_kind'], harmony=d['harmony'], chance=round(1 / len(LABELS), 4), by_strength={})
     for s in cfg.strengths:
-        basses, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
+        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
                                  refs=refs, strength=s, kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
+    out['pitch_invariance'] = grounding_moves_notes(g, clips[:min(8, len(clips))], sc, cfg)
+    return out
+
+def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
+    "Does the reference move the notes? Each clip grounded (defaults) on each bundled style reference and on one moved ±7 semitones."
+    import librosa
+    from bass_ld.autoencoder import WEIGHTS
+    d = _defaults(g); L = len(clips[0]['mix'])
+    ex = WEIGHTS.parent / 'examples'
+    styles = json.loads((ex / 'styles.json').read_text())['styles']
+    refs = {k: load_audio(ex / v['file'], g.sr) for k, v in styles.items()}
+    k0 = sorted(refs)[0]
+    for st in (-7, 7): refs[f'{k0} {st:+d} st'] = torch.from_numpy(librosa.effects.pitch_shift(refs[k0].numpy(), sr=g.sr, n_steps=st))
+    z_mix, _ = _latents(g, clips)
+    out, per_ref = dict(references={}, clips=len(clips)), {}
+    for name, ref in refs.items():
+        z_ref = g.style_latent(ref, g.sr)
+        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps,
+                                 seed=cfg.seed, refs=[z_ref] * len(clips), strength=d['grounding'], kind=d['grounding_kind'],
+                                 harmony=d['harmony'], h_mix=_harmonies(g, clips))
+        rows = [sc(i, b, None)[0] for i, b in enumerate(basses)]
+        per_ref[name] = [r['register'] for r in rows]
+        out['references'][name] = dict(reference_register=round(register(ref, g.sr), 2),
+                                       register=bootstrap_ci(per_ref[name]), harmonic=bootstrap_ci([r['harmonic'] for r in rows]))
+    spread = np.nanmax(list(per_ref.values()), 0) - np.nanmin(list(per_ref.values()), 0)   # per clip, over the references
+    out['register_spread'] = bootstrap_ci(spread)
     return out
 
 def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
@@ -207,7 +301,7 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
         except ValueError as e: out['by_length'][str(m)] = dict(skipped=str(e)); continue
         sc = Scorer(clips, g.sr, clf)
         z_mix, _ = _latents(g, clips)
-        gen, _ = sample_clips(g, z_mix, L, cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
+        gen, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
                               harmony=d['harmony'], h_mix=_harmonies(g, clips))
         n = len(clips)
         rows = {'generated': [sc(i, b, None)[0] for i, b in enumerate(gen)],
@@ -264,7 +358,7 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
              cfg:EvalConfig|None=None, generator=None, # a `BassGenerator` (default: the shipped models on CPU)
              embedder=None, # fn(audio, sr) -> 1-D embedding for the Fréchet distance (default: the timbre classifier's)
              command:str|None=None, progress:bool=True) -> dict:
-    "Run the parts of `cfg` (resuming saved ones), write results.json, results.md and figures; returns the results."
+    "Run the parts of `cfg` for each data source (resuming saved ones), write results.json, results.md and figures."
     from bass_ld.pipeline import BassGenerator
     from bass_ld.grounding import TimbreClassifier
     from bass_ld.train import hardware
@@ -279,36 +373,45 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     emb_name = getattr(embedder, '__name__', 'custom') if embedder else 'timbre classifier (128-d)'
     embedder = embedder or timbre_embedder(clf)
     crop = g.den.card.get('crop_frames', 64); L = crop * g.ae.cfg.stride
-    res['config'] = asdict(cfg) | dict(data=str(data), clip_seconds=round(L / g.sr, 2), defaults=_defaults(g),
+    groups = {}
+    for it in items: groups.setdefault(it.get('source', 'corpus'), []).append(it)
+    sources = cfg.sources or tuple(sorted(groups))
+    if missing := [x for x in sources if x not in groups]:
+        raise ValueError(f"'{data}' has no {cfg.split} items from source(s) {missing}; it has {sorted(groups)}")
+    res['config'] = asdict(cfg) | dict(data=str(data), clip_seconds=round(L / g.sr, 2), defaults=_defaults(g), sources=list(sources),
                                        embedder=emb_name, hardware=hardware(torch.device('cpu')), command=command)
-    # a saved part is reused only for the same models, sampling defaults (w, guidance, φ, grounding), embedder and split items
-    wkey = hashlib.sha1(json.dumps([g.den.card, g.ae.cfg.__dict__, emb_name, [it['id'] for it in items], _defaults(g)],
-                                   sort_keys=True, default=str).encode()).hexdigest()[:8]
-    clips = sc = ref_embs = None
-    def need_clips():
-        nonlocal clips, sc, ref_embs
-        if clips is None:
-            clips = eval_set(items, max(cfg.n, cfg.curve_n, cfg.style_n), L, g.sr)
-            sc = Scorer(clips, g.sr, clf, embedder)
-            ref_embs = np.stack([np.asarray(embedder(c['ref'], g.sr), np.float64) for c in clips])
-        return clips
+    res['parts'] = {k: v for k, v in res['parts'].items() if '/' in k}      # results of the one-source layout are stale
     t_all = time.time()
-    for part in cfg.parts:
-        key = cfg.key(part, weights=wkey)
-        if res['parts'].get(part, {}).get('key') == key:
-            if progress: print(f'evaluate: {part} already done ({js}), kept', file=sys.stderr)
-            continue
-        t = time.time()
-        if progress: print(f'evaluate: {part} ...', file=sys.stderr, flush=True)
-        if part == 'table': r = part_table(g, need_clips()[:cfg.n], sc, cfg, ref_embs)
-        elif part == 'guidance': r = part_guidance(g, need_clips()[:cfg.curve_n], sc, cfg)
-        elif part == 'grounding': r = part_grounding(g, need_clips()[:cfg.style_n], sc, cfg, ref_embs)
-        elif part == 'length': r = part_length(g, items, cfg, clf)
-        elif part == 'codec': r = part_codec(g, items, cfg)
-        else: r = rank_check(fresh_pairs(cfg.split, cfg.rank_n, seed=cfg.seed + 1), g.sr)
-        res['parts'][part] = dict(key=key, seconds=round(time.time() - t, 1), result=r)
-        if progress: print(f'evaluate: {part} done in {time.time() - t:.0f} s', file=sys.stderr, flush=True)
-        with atomic_path(js) as tmp: Path(tmp).write_text(json.dumps(res, indent=1, default=float))
+    for src in sources:
+        its = groups[src]
+        # a saved part is reused only for the same models, sampling defaults (w, guidance, φ, grounding), embedder and items
+        wkey = hashlib.sha1(json.dumps([g.den.card, g.ae.cfg.__dict__, emb_name, [it['id'] for it in its], _defaults(g)],
+                                       sort_keys=True, default=str).encode()).hexdigest()[:8]
+        clips = sc = ref_embs = None
+        def need_clips():
+            nonlocal clips, sc, ref_embs
+            if clips is None:
+                clips = eval_set(its, max(cfg.n, cfg.curve_n, cfg.style_n), L, g.sr)
+                sc = Scorer(clips, g.sr, clf, embedder, mfcc_judge(data, src))
+                ref_embs = np.stack([np.asarray(embedder(c['ref'], g.sr), np.float64) for c in clips])
+            return clips
+        for part in cfg.parts:
+            if part == 'ranking' and src != 'corpus': continue          # fresh renderings exist for the scores only
+            name, key = f'{part}/{src}', cfg.key(part, weights=wkey)
+            if res['parts'].get(name, {}).get('key') == key:
+                if progress: print(f'evaluate: {name} already done ({js}), kept', file=sys.stderr)
+                continue
+            t = time.time()
+            if progress: print(f'evaluate: {name} ...', file=sys.stderr, flush=True)
+            if part == 'table': r = part_table(g, need_clips()[:cfg.n], sc, cfg, ref_embs)
+            elif part == 'guidance': r = part_guidance(g, need_clips()[:cfg.curve_n], sc, cfg)
+            elif part == 'grounding': r = part_grounding(g, need_clips()[:cfg.style_n], sc, cfg, ref_embs)
+            elif part == 'length': r = part_length(g, its, cfg, clf)
+            elif part == 'codec': r = part_codec(g, its, cfg)
+            else: r = rank_check(fresh_pairs(cfg.split, cfg.rank_n, seed=cfg.seed + 1), g.sr)
+            res['parts'][name] = dict(key=key, part=part, source=src, seconds=round(time.time() - t, 1), result=r)
+            if progress: print(f'evaluate: {name} done in {time.time() - t:.0f} s', file=sys.stderr, flush=True)
+            with atomic_path(js) as tmp: Path(tmp).write_text(json.dumps(res, indent=1, default=float))
     res['seconds_this_run'] = round(time.time() - t_all, 1)
     with atomic_path(js) as tmp: Path(tmp).write_text(json.dumps(res, indent=1, default=float))
     with atomic_path(out) as tmp: Path(tmp).write_text(results_markdown(res))
@@ -322,36 +425,62 @@ def _ci(c:dict, nd:int|str=3) -> str:
     f = '.1e' if nd == 'e' else f'.{nd}f'
     return f"{c['mean']:{f}} [{c['lo']:{f}}, {c['hi']:{f}}]"
 
-TABLE_COLS = [('harmonic', 'harmonic agreement ↑'), ('onset_f1', 'onset F1 ↑'), ('raw_pitch', 'raw pitch acc.'),
-              ('raw_chroma', 'raw chroma acc.'), ('style', 'style acc. ↑'), ('frechet', 'Fréchet dist. ↓'),
-              ('flatness', 'flatness'), ('loudness', 'loudness (LUFS)')]
+TABLE_COLS = [('harmonic', 'harmonic agreement ↑'), ('onset_f1', 'onset F1 ↑'), ('root_beats', 'root on strong beats ↑'),
+              ('note_f1', 'note F1 vs labels ↑'), ('raw_pitch', 'raw pitch acc.'), ('raw_chroma', 'raw chroma acc.'),
+              ('style', 'style acc. ↑'), ('style_mfcc', 'style acc., MFCC judge ↑'), ('frechet', 'Fréchet dist. ↓'), ('flatness', 'flatness'), ('loudness', 'loudness (LUFS)'),
+              ('level_vs_mix', 'level vs mix (dB)'), ('low_share', 'energy < 100 Hz'), ('register', 'median MIDI (PESTO)'),
+              ('register_pyin', 'median MIDI (pYIN)')]
+SOURCE_NAMES = dict(corpus="music21's scores (`corpus`)", mma='songs arranged by mma in its grooves (`mma`)')
 
 def _md_table(title:str, head:list, rows:list) -> list:
     "Lines of a titled markdown table (and a blank line after it)."
     return [title + '\n', '| ' + ' | '.join(head) + ' |', '|---' * len(head) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows] + ['']
 
 def results_markdown(res:dict) -> str:
-    "The markdown report of an `evaluate` run."
-    c, P = res['config'], {k: v['result'] for k, v in res['parts'].items()}
-    dl = c['defaults']
+    "The markdown report of an `evaluate` run: for each data source, its tables."
+    c = res['config']
     o = [f"<!-- written by `bass-ld evaluate`; regenerate with: {c.get('command') or 'bass-ld evaluate --data DIR'} -->",
          f"Measured on the **{c['split']}** split of `{Path(c['data']).name}` ({c['hardware']}); clips of {c['clip_seconds']} s "
-         f"(the training crop), {c['steps']} Heun steps, seed {c['seed']}. Mean [95% bootstrap interval] over clips.\n"]
+         f"(the training crop), {c['steps']} Heun steps, seed {c['seed']}. Mean [95% bootstrap interval] over clips. "
+         f"Each data source has its own tables; 'another piece's bass' and the style references come from the same source.\n"]
+    for src in c.get('sources', ['corpus']):
+        P = {v['part']: v['result'] for v in res['parts'].values() if v.get('source') == src}
+        if P: o += [f"#### Source: {SOURCE_NAMES.get(src, src)}\n"] + _source_markdown(c, P)
+    return '\n'.join(o)
+
+def _source_markdown(c:dict, P:dict) -> list:
+    "Markdown lines of one source's parts `P` (part name -> result)."
+    dl, o = c['defaults'], []
     if 'table' in P:
-        o += _md_table(f"**Results** ({c['n']} clips; style accuracy = share the timbre classifier labels as the asked-for timbre — the "
-                       f"true, autoencoded and other bass rows: their own timbre, generated rows: the clip's style reference, chance {1 / len(LABELS):.3f}; "
-                       f"Fréchet distance in the {c['embedder']} embedding to the style references' stems; raw pitch/chroma accuracy "
-                       f"against the true bass, mir_eval; grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; harmony = harmony guidance at strength {dl.get('harmony', 0):g}; the other-piece row "
-                       f"holds the true-bass row's stems paired with other mixes, so its per-stem columns equal the true row's)",
-                       ['system'] + [h for _, h in TABLE_COLS],
-                       [[name] + [f"{r[k]:.2f}" if k == 'frechet' and k in r else _ci(r.get(k), 1 if k == 'loudness' else 'e' if k == 'flatness' else 3)
-                                  for k, _ in TABLE_COLS] for name, r in P['table'].items()])
+        cell = lambda r, k: (f"{r[k]:.2f}" if k == 'frechet' and k in r else
+                             _ci(r.get(k), 1 if k in ('loudness', 'level_vs_mix', 'register', 'register_pyin') else 'e' if k == 'flatness' else 3))
+        fit, sound = TABLE_COLS[:6], TABLE_COLS[6:]
+        o += _md_table(f"**Results: fit** ({c['n']} clips; harmonic agreement: the mix's chroma at the bass's pitch class (PESTO); "
+                       f"root on strong beats and note F1 (onset ±50 ms, exact pitch) against the pair's labels; raw pitch/chroma "
+                       f"accuracy against the true bass, mir_eval; the other-piece row holds the true-bass row's stems paired with other "
+                       f"mixes; {RULE!r} plays, per beat found by librosa, the root of the mix's best-matching triad; "
+                       f"grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; harmony = harmony guidance at strength "
+                       f"{dl.get('harmony', 0):g})", ['system'] + [h for _, h in fit],
+                       [[name] + [cell(r, k) for k, _ in fit] for name, r in P['table'].items()])
+        o += _md_table(f"**Results: sound** (same clips; style accuracy = share the timbre classifier labels as the asked-for timbre "
+                       f"— the true, autoencoded, other-bass and rule rows: their own timbre, generated rows: the clip's style reference, "
+                       f"chance {1 / len(LABELS):.3f}; the MFCC judge: nearest timbre centroid in MFCC statistics of 8 train stems per timbre, nothing trained; Fréchet distance in the {c['embedder']} embedding to the style references' stems; "
+                       f"level of the bass against its mix; share of its energy below 100 Hz; median pitch heard by PESTO and, for the "
+                       f"true and headline rows, by librosa's pYIN)", ['system'] + [h for _, h in sound],
+                       [[name] + [cell(r, k) for k, _ in sound] for name, r in P['table'].items()])
     if 'guidance' in P:
         G, ks = P['guidance'], ('latent_std', 'flatness', 'harmonic', 'onset_f1')
         names = dict(latent_std='latent std', flatness='flatness', harmonic='harmonic', onset_f1='onset F1')
         o += _md_table(f"**Guidance strength w** ({c['curve_n']} clips, no harmony guidance; latent std of the data: {G['data_latent_std']:.3f})",
                        ['w'] + [f'{names[k]} {kind}' for k in ks for kind in ('plain', 'rescaled')],
                        [[w] + [_ci(G[kind][w][k], 'e' if k == 'flatness' else 3) for k in ks for kind in ('plain', 'rescaled')] for w in G['plain']])
+    if 'grounding' in P and 'pitch_invariance' in P['grounding']:
+        R = P['grounding']['pitch_invariance']
+        o += _md_table(f"**Does the style reference move the notes?** ({R['clips']} clips, default settings, grounded on each bundled "
+                       f"reference and on the first one moved 7 semitones down and up; per clip, the spread of the output's median "
+                       f"pitch over the references: {_ci(R['register_spread'], 2)} semitones)",
+                       ['reference', "reference's median MIDI", "output's median MIDI", 'harmonic agreement'],
+                       [[k, f"{r['reference_register']:.1f}", _ci(r['register'], 1), _ci(r['harmonic'])] for k, r in R['references'].items()])
     if 'grounding' in P:
         Gr = P['grounding']
         o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, harmony {Gr.get('harmony', 0):g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
@@ -377,14 +506,21 @@ def results_markdown(res:dict) -> str:
               f"{R['own_above_median_other']:.0%} of songs and than the next song's bass for {R['own_above_next_song']:.0%}; it beats "
               f"{R['share_of_others_beaten']['mean']:.0%} of all other songs' basses on average and is the best of all {R['songs']} for "
               f"{R['top1']:.0%} (harmonic agreement own {_ci(R['own'])}, others {_ci(R['others'])}).", '']
-    return '\n'.join(o)
+    return o
 
 # %% ../nbs/09b_evaluate.ipynb #f545bf72
 def plot_results(res:dict, folder, stem:str='results') -> list:
-    "Figures of an `evaluate` run: guidance curves, grounding strength, output length. Returns the PNG paths."
+    "Figures of an `evaluate` run, per data source: guidance curves, grounding strength, output length. Returns the PNG paths."
+    paths = []
+    for src in res['config'].get('sources', ['corpus']):
+        P = {v['part']: v['result'] for v in res['parts'].values() if v.get('source') == src}
+        paths += _plot_source(P, Path(folder), f'{stem}_{src}')
+    return paths
+
+def _plot_source(P:dict, folder:Path, stem:str) -> list:
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    P, folder, paths = {k: v['result'] for k, v in res['parts'].items()}, Path(folder), []
+    paths = []
     def line(ax, xs, cis, label, **kw):
         m = [c['mean'] for c in cis]
         ax.plot(xs, m, marker='o', label=label, **kw)

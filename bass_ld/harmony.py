@@ -13,7 +13,7 @@ from .train import save_weights, load_pretrained, load_state_strict, hardware
 
 # %% auto #0
 __all__ = ['STRIDE', 'HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe',
-           'harmony_guidance', 'then', 'harmony_objective']
+           'harmony_guidance', 'then', 'harmony_objective', 'probe_loss']
 
 # %% ../nbs/05b_harmony.ipynb #ad6d78ac
 STRIDE = 4096   # samples per latent frame of the shipped autoencoder
@@ -185,3 +185,24 @@ def harmony_objective(probe:PitchProbe, z:torch.Tensor, harmony) -> float:
     h = h[None] if h.dim() == 2 else h
     with torch.no_grad():
         return float(torch.logsumexp(probe(z).log_softmax(-1) + h.clamp_min(1e-3).log().transpose(1, 2), -1).mean())
+
+# %% ../nbs/05b_harmony.ipynb #077ec74c
+def probe_loss(probe:PitchProbe, weight:float=0.3):
+    "An `extra` loss for `train_diffusion(features=True)`: the frozen probe's cross-entropy on the denoised latent against the labelled pitch class."
+    from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
+    if weight <= 0: raise ValueError(f'the pitch loss weight must be > 0, got {weight}')
+    probe = probe.eval()
+    for q in probe.parameters(): q.requires_grad_(False)
+    C = probe.cfg.latent
+    scale, offset = torch.tensor(NOTE_SCALE)[None, :, None], torch.tensor(NOTE_OFFSET)[None, :, None]
+    def fn(denoised, bass, mask=None):
+        if bass.shape[1] != C + len(NOTE_SCALE): raise ValueError(f'the pitch loss needs {C} latent + note channels, got {bass.shape[1]}')
+        p = probe.to(denoised.device)
+        raw = bass[:, C:].float() / scale.to(bass.device) + offset.to(bass.device)
+        pc, voiced = raw[:, :12].argmax(1), raw[:, 13] > 0.5
+        if mask is not None: voiced = voiced & mask
+        if not voiced.any(): return dict(loss=denoised.sum() * 0, pitch_ce=denoised.new_zeros(()))
+        ce = F.cross_entropy(p(denoised[:, :C].float())[voiced], pc[voiced])
+        return dict(loss=weight * ce, pitch_ce=ce)
+    fn.card = dict(pitch_loss=weight)
+    return fn

@@ -8,8 +8,10 @@ import numpy as np, torch, librosa
 from .audio import SR, AudioError
 
 # %% auto #0
-__all__ = ['HOP', 'bass_pitch', 'mix_chroma', 'harmonic_agreement', 'onsets', 'onset_f1', 'pitch_accuracy', 'audio_health',
-           'timbre_embedder', 'load_embedder', 'frechet_distance', 'style_accuracy', 'bootstrap_ci', 'eval_clips']
+__all__ = ['HOP', 'bass_pitch', 'mix_chroma', 'harmonic_agreement', 'onsets', 'onset_f1', 'pitch_accuracy', 'note_f1',
+           'strong_beats', 'root_on_beats', 'audio_health', 'register', 'relative_level', 'timbre_embedder',
+           'load_embedder', 'frechet_distance', 'style_accuracy', 'mfcc_stats', 'MFCCJudge', 'bootstrap_ci',
+           'eval_clips']
 
 # %% ../nbs/09_metrics.ipynb #552d0043
 HOP = 512     # analysis hop at 22,050 Hz (23 ms)
@@ -81,17 +83,75 @@ def pitch_accuracy(est, ref, sr:int=SR,
     return dict(raw_pitch=float(mir_eval.melody.raw_pitch_accuracy(rv, rc, ev, ec)),
                 raw_chroma=float(mir_eval.melody.raw_chroma_accuracy(rv, rc, ev, ec)))
 
+# %% ../nbs/09_metrics.ipynb #18b1a341
+def note_f1(notes, # transcribed notes: rows (start s, end s, MIDI pitch, ...)
+            ref_notes, # the labelled notes, same layout
+            onset_tol:float=0.05, chroma:bool=False) -> float:
+    "Note-level F-measure (mir_eval: onset within `onset_tol` s, pitch within 50 cents); nan without reference notes."
+    import mir_eval
+    ref = np.asarray(ref_notes, float).reshape(len(ref_notes), -1) if len(ref_notes) else np.zeros((0, 3))
+    est = np.asarray(notes, float).reshape(len(notes), -1) if len(notes) else np.zeros((0, 3))
+    if len(ref) == 0: return float('nan')
+    if len(est) == 0: return 0.0
+    fold = (lambda m: 60 + np.mod(m, 12)) if chroma else (lambda m: m)
+    iv = lambda n: np.c_[n[:, 0], np.maximum(n[:, 1], n[:, 0] + 1e-3)]
+    return float(mir_eval.transcription.precision_recall_f1_overlap(
+        iv(ref), librosa.midi_to_hz(fold(ref[:, 2])), iv(est), librosa.midi_to_hz(fold(est[:, 2])),
+        onset_tolerance=onset_tol, offset_ratio=None)[2])
+
+def strong_beats(seconds:float, beat:float, # clip length and beat length (s)
+                 beats_per_bar:float, offset:float=0.0) -> np.ndarray:
+    "Times of the strong beats in [0, seconds): each bar's first beat, and its middle beat when it has an even number ≥ 4."
+    per = max(1, int(round(beats_per_bar)))
+    k = np.arange(int(np.ceil((seconds - offset) / beat)) + 1)
+    strong = (k % per == 0) | ((per >= 4) & (per % 2 == 0) & (k % per == per // 2))
+    t = offset + k[strong] * beat
+    return t[(t >= 0) & (t < seconds - 1e-6)]
+
+def root_on_beats(pitch:tuple, # `bass_pitch` of the bass
+                  chords:list, # labelled chords: rows (start s, end s, root pitch class or -1, quality)
+                  beats, # strong-beat times (s)
+                  window:float=0.15) -> float:
+    "Share of strong beats under a labelled chord on which the bass sounds its root; nan if no beat has a chord."
+    t, f0, voiced = pitch
+    hits = []
+    for b in np.asarray(beats, float):
+        root = next((r for t0, t1, r, _ in chords if t0 - 1e-6 <= b < t1 - 1e-6), -1)
+        if root < 0: continue
+        sel = voiced & (t >= b) & (t < b + window)
+        pc = int(np.round(np.median(librosa.hz_to_midi(f0[sel])))) % 12 if sel.any() else None
+        hits.append(pc == root)
+    return float(np.mean(hits)) if hits else float('nan')
+
 # %% ../nbs/09_metrics.ipynb #c6c83026
 def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
-    "Loudness (LUFS), clipping share (|x| ≥ 0.999) and mean spectral flatness over frames within `floor_db` of the loudest."
+    "Loudness (LUFS), clipping share (|x| ≥ 0.999), mean flatness over frames within `floor_db` of the loudest, energy share below 100 Hz."
     from bass_ld.audio import loudness
     a = _np(x, 'audio')
     S = np.abs(librosa.stft(a, n_fft=2048, hop_length=HOP)) ** 2
     flat = librosa.feature.spectral_flatness(S=S, power=1.0)[0]
     lvl = 10 * np.log10(S.sum(0) + 1e-12)
     on = lvl > max(lvl.max() + floor_db, -120)
+    low = librosa.fft_frequencies(sr=sr, n_fft=2048) < 100
     return dict(loudness=loudness(torch.from_numpy(a), sr), clipping=float(np.mean(np.abs(a) >= 0.999)),
-                flatness=float(flat[on].mean()) if on.any() else float('nan'))
+                flatness=float(flat[on].mean()) if on.any() else float('nan'),
+                low_share=float(S[low].sum() / S.sum()) if S.sum() > 0 else float('nan'))
+
+def register(x, sr:int=SR, tracker:str='pesto', pitch:tuple|None=None) -> float:
+    "Median MIDI pitch of a bass stem where it sounds ('pesto': `bass_pitch`, or `pitch` if given; 'pyin': librosa's pYIN); nan if silent."
+    if tracker == 'pyin':
+        f0, voiced, _ = librosa.pyin(_np(x, 'audio'), fmin=30, fmax=500, sr=sr, frame_length=4096, hop_length=HOP)
+        f0 = f0[voiced]
+    elif tracker == 'pesto':
+        _, f0, voiced = pitch if pitch is not None else bass_pitch(x, sr)
+        f0 = f0[voiced]
+    else: raise ValueError(f"tracker must be 'pesto' or 'pyin', not {tracker!r}")
+    return float(np.median(librosa.hz_to_midi(f0))) if len(f0) else float('nan')
+
+def relative_level(bass, mix) -> float:
+    "Level of `bass` against `mix` in dB (RMS over the whole clip)."
+    b, m = _np(bass, 'bass'), _np(mix, 'mix')
+    return float(10 * np.log10((np.mean(b ** 2) + 1e-12) / (np.mean(m ** 2) + 1e-12)))
 
 # %% ../nbs/09_metrics.ipynb #64cc7084
 def timbre_embedder(clf=None): # a `TimbreClassifier`; None: the shipped one (CPU)
@@ -135,6 +195,32 @@ def style_accuracy(stems:list, targets:list[str], # audio clips and the timbre l
         except AudioError: hits.append(0.0)
     return np.array(hits) if per_clip else float(np.mean(hits))
 
+# %% ../nbs/09_metrics.ipynb #ca4b8dab
+def mfcc_stats(x, sr:int=SR, floor_db:float=-40.0) -> np.ndarray:
+    "Mean and standard deviation of 20 MFCCs over the frames within `floor_db` of the loudest (40 values)."
+    a = _np(x, 'audio')
+    M = librosa.feature.mfcc(y=a, sr=sr, n_mfcc=20, hop_length=HOP)
+    rms = librosa.feature.rms(y=a, hop_length=HOP)[0][:M.shape[1]]
+    on = 20 * np.log10(rms + 1e-9) > 20 * np.log10(rms.max() + 1e-9) + floor_db
+    if not on.any(): raise AudioError('audio: silent, no timbre to describe')
+    return np.r_[M[:, on].mean(1), M[:, on].std(1)]
+
+class MFCCJudge:
+    "Nearest timbre centroid in MFCC statistics, from reference stems per label: a style judge nothing was trained for."
+    def __init__(self, stems:dict, # label -> list of reference audio clips
+                 sr:int=SR):
+        stats = {k: np.stack([mfcc_stats(x, sr) for x in v]) for k, v in stems.items() if len(v)}
+        if len(stats) < 2: raise ValueError('the MFCC judge needs reference stems of at least two labels')
+        allv = np.concatenate(list(stats.values()))
+        self.sr, self.scale = sr, allv.std(0) + 1e-6
+        self.labels = sorted(stats)
+        self.centroids = np.stack([stats[k].mean(0) / self.scale for k in self.labels])
+
+    def __call__(self, x, sr:int|None=None) -> str:
+        "The label whose centroid is nearest to `x`'s MFCC statistics."
+        v = mfcc_stats(x, sr or self.sr) / self.scale
+        return self.labels[int(np.argmin(((self.centroids - v) ** 2).sum(1)))]
+
 # %% ../nbs/09_metrics.ipynb #a2d029de
 def bootstrap_ci(values, n_boot:int=2000, seed:int=0) -> dict:
     "Mean, 95% bootstrap interval of the mean, and the count of finite values."
@@ -148,14 +234,16 @@ def bootstrap_ci(values, n_boot:int=2000, seed:int=0) -> dict:
 def eval_clips(items:list[dict], # `read_manifest(root, split)` items, in order
                samples:int, # length of every clip
                n:int, sr:int=SR) -> list[dict]:
-    "Up to `n` mix/bass clips of exactly `samples` samples: one pair when long enough, else consecutive pairs joined."
+    "Up to `n` mix/bass clips of `samples` samples: one pair, or consecutive pairs joined (`starts`: where each begins, s)."
     from bass_ld.audio import load_audio
     out, buf = [], []
     for it in items:
         buf.append((load_audio(it['mix'][0], sr), load_audio(it['bass'], sr), it))
         if sum(len(b[0]) for b in buf) >= samples:
+            starts = np.cumsum([0] + [len(b[0]) for b in buf[:-1]]) / sr
             out.append(dict(mix=torch.cat([b[0] for b in buf])[:samples], bass=torch.cat([b[1] for b in buf])[:samples],
-                            ids=[b[2]['id'] for b in buf], label=buf[0][2].get('label', -1)))
+                            ids=[b[2]['id'] for b in buf], label=buf[0][2].get('label', -1),
+                            starts=[round(float(x), 4) for x in starts]))
             buf = []
         if len(out) == n: break
     return out

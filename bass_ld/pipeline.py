@@ -12,6 +12,7 @@ from .diffusion import Denoiser, generate_latent
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
+from .pitch import NOTE_CHANNELS, mix_features
 from .train import default_device
 
 # %% auto #0
@@ -22,8 +23,10 @@ class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
     def __init__(self, ae:AutoEncoder, den:Denoiser,
                  probe:PitchProbe|None=None): # reads pitch off this autoencoder's bass latents; None: no harmony guidance
-        if den.net.cfg.latent != ae.cfg.latent:
-            raise ValueError(f'the diffusion model works on {den.net.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}')
+        extra = NOTE_CHANNELS if getattr(den, 'features', False) else 0
+        if den.net.cfg.latent != ae.cfg.latent + extra:
+            raise ValueError(f'the diffusion model generates {den.net.cfg.latent} channels, the autoencoder makes {ae.cfg.latent}'
+                             + (f' (+ {extra} note channels)' if extra else ''))
         if probe is not None and probe.cfg.latent != ae.cfg.latent:
             raise ValueError(f'the pitch probe reads {probe.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}')
         self.ae, self.den, self.probe = ae, den.to(ae.device), probe.to(ae.device) if probe is not None else None
@@ -46,6 +49,19 @@ class BassGenerator:
         x = to_mono(mix, sr, self.sr, src='mix')
         if rms_db(x) < -70: raise AudioError('mix: the mix is silent (below -70 dBFS): there is nothing to accompany')
         return x, self.ae.encode(x)
+
+    def condition(self, x, # mono mix audio at `self.sr`
+                  z_mix:torch.Tensor) -> torch.Tensor:
+        "What the diffusion model is given: the mix latent, and for a model with features the mix's pitch features (03b_pitch)."
+        if not self.den.features: return z_mix
+        f = torch.from_numpy(mix_features(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride)).to(z_mix)
+        return torch.cat([z_mix, f], -2)
+
+    def on_latent(self, fn):
+        "A `ground`-style fn applied to the autoencoder's channels only (a model with features also generates note channels)."
+        C = self.ae.cfg.latent
+        if fn is None or not self.den.features: return fn
+        return lambda d, sigma: torch.cat([fn(d[:, :C], sigma), d[:, C:]], 1)
 
     def style_latent(self, style, # reference bass: a file path, or audio like `mix`
                      sr:int|None=None) -> torch.Tensor:
@@ -84,6 +100,7 @@ class BassGenerator:
         if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
             steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
             ground = then(ground, steer)
+        ground = self.on_latent(ground)
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -91,10 +108,10 @@ class BassGenerator:
         def step(d):
             if bar: bar.update(1)
             if callback: callback(d)
-        z = generate_latent(self.den, z_mix, steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
+        z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
                             overlap=overlap, rescale=rescale, ground=ground, callback=step)
         if bar: bar.close()
-        return self.ae.decode(z, length=len(x)).cpu()
+        return self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu()
 
 # %% ../nbs/08_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass
@@ -122,12 +139,14 @@ BassGenerator.variations = _variations
 
 # %% ../nbs/08_pipeline.ipynb #dcbda0a2
 def transcribe(bass, sr:int=SR, min_note:float=0.06, # shortest note kept, seconds
-               gate_db:float=-35.0) -> list:
+               gate_db:float=-35.0,
+               pitch:tuple|None=None, # `metrics.bass_pitch(bass, sr, gate_db=gate_db)` if already computed
+              ) -> list:
     "Notes (start s, end s, MIDI pitch, velocity) of a monophonic bass line."
     import numpy as np, librosa, scipy.ndimage as nd
     from bass_ld.metrics import bass_pitch, onsets, HOP
     x = to_mono(bass, sr, sr, src='bass').numpy()
-    t, f0, voiced = bass_pitch(x, sr, gate_db=gate_db)
+    t, f0, voiced = pitch if pitch is not None else bass_pitch(x, sr, gate_db=gate_db)
     if not voiced.any(): return []
     midi = nd.median_filter(np.round(librosa.hz_to_midi(np.maximum(f0, 1.0))).astype(int), 3)
     cut = np.zeros(len(t), bool)

@@ -16,7 +16,8 @@ __all__ = ['UNET_CONFIGS', 'UNetConfig', 'FourierFeatures', 'NoiseEmbedding', 'R
 @dataclass
 class UNetConfig:
     "Sizes of the denoising U-Net."
-    latent:int=60                            # channels of the bass latent (the mix latent has the same)
+    latent:int=60                            # channels generated: the bass latent (plus note channels, 03b_pitch)
+    cond:int|None=None                       # channels of the condition (mix latent plus mix features); None: `latent`
     channels:tuple=(96, 160, 224, 256)       # width of each level; the time axis halves between levels
     blocks:int=1                             # residual blocks per level (on the way down; one more on the way up)
     attn_levels:tuple=(1, 2, 3)              # levels with self-attention (0 = full frame rate)
@@ -120,8 +121,9 @@ class UNet1d(nn.Module):
         super().__init__()
         self.cfg, C, ch = cfg, cfg.latent, cfg.channels
         self.noise = NoiseEmbedding(cfg.emb)
-        self.null = nn.Parameter(torch.zeros(C, 1))
-        self.inp = nn.Conv1d(2 * C, ch[0], 3, padding=1)
+        Cc = cfg.cond or C
+        self.null = nn.Parameter(torch.zeros(Cc, 1))
+        self.inp = nn.Conv1d(C + Cc, ch[0], 3, padding=1)
         self.down, self.pools, c = nn.ModuleList(), nn.ModuleList(), ch[0]
         for l, co in enumerate(ch):
             self.down.append(Level(c, co, cfg.blocks, cfg, l in cfg.attn_levels)); c = co
@@ -138,7 +140,9 @@ class UNet1d(nn.Module):
         "The mix latent, with the learned null in place of items where `drop` is True (or everywhere if None)."
         null = self.null.to(like.dtype).expand(like.shape[0], -1, like.shape[-1])
         if cond is None: return null
-        if cond.shape != like.shape: raise ValueError(f'mix latent of shape {tuple(cond.shape)} does not match the bass latent {tuple(like.shape)}')
+        if cond.shape[0] != like.shape[0] or cond.shape[2] != like.shape[2] or cond.shape[1] != self.null.shape[0]:
+            raise ValueError(f'condition of shape {tuple(cond.shape)} does not fit: expected ({like.shape[0]}, '
+                             f'{self.null.shape[0]}, {like.shape[2]}) for the bass latent {tuple(like.shape)}')
         return cond if drop is None else torch.where(drop.view(-1, 1, 1), null, cond)
 
     def forward(self, x, # (B, latent, T) noisy bass latent, already scaled by c_in

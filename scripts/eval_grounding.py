@@ -45,7 +45,7 @@ def main():
         cands = [it for it in by_label[k] if piece(it['id']) not in {piece(x) for x in c['ids']}]
         ref = cands[(i // len(LABELS)) % len(cands)]
         refs.append(reference_latent(g.ae, load_audio(ref['bass'], g.sr), g.sr)); targets.append(k)
-    z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
+    z_mix = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])   # + pitch features for a model with them
     res = dict(split=a.split, n=len(clips), steps=a.steps, cfg=cfg, clip_seconds=L / g.sr, labels=list(LABELS),
                chance=1 / len(LABELS), classifier=clf.card, variants={})
     # the true basses: how often the classifier recognises the original stem, and through the codec
@@ -55,12 +55,12 @@ def main():
         rows = dict(style=[], harmonic=[], onset_f1=[], latent_std=[]); preds = []
         for i, c in enumerate(clips):
             gr = grounding_fn(refs[i], s, kind) if kind != 'none' else None
-            z = generate_latent(g.den, z_mix[i], steps=a.steps, cfg=cfg, seed=i, rescale=rescale, ground=gr)
-            y = g.ae.decode(z, length=L)
+            z = generate_latent(g.den, z_mix[i], steps=a.steps, cfg=cfg, seed=i, rescale=rescale, ground=g.on_latent(gr))
+            y = g.ae.decode(z[:g.ae.cfg.latent], length=L)
             try: pred = LABELS.index(clf.predict(y, g.sr))
             except ValueError: pred = -1                                  # a silent generation has no timbre: wrong
             preds.append(pred)
-            rows['style'].append(float(pred == targets[i])); rows['latent_std'].append(float(z.std()))
+            rows['style'].append(float(pred == targets[i])); rows['latent_std'].append(float(z[:g.ae.cfg.latent].std()))
             rows['harmonic'].append(harmonic_agreement(y, c['mix'], g.sr)); rows['onset_f1'].append(onset_f1(y, c['mix'], g.sr))
         r = {k: bootstrap_ci(v) for k, v in rows.items()}
         r['per_label'] = {LABELS[k]: float(np.mean([rows['style'][i] for i in range(len(clips)) if targets[i] == k])) for k in sorted(set(targets))}

@@ -43,7 +43,7 @@ def main():
     g = BassGenerator.from_pretrained(device='cpu')
     frames = g.den.card.get('crop_frames', 64); L = frames * g.ae.cfg.stride
     clips = eval_clips(read_manifest(a.data, a.split), L, a.n, g.sr)
-    z_mix = torch.stack([g.ae.encode(c['mix']) for c in clips])
+    z_mix = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])   # + pitch features for a model with them
     z_true = torch.stack([g.ae.encode(c['bass']) for c in clips])
     data_std = float(z_true.flatten(1).std(1).mean())
     defaults = inspect.signature(g.generate).parameters
@@ -54,7 +54,7 @@ def main():
         res['modes'][name] = {}; y1 = None
         for w in WS:
             z = generate_latent(g.den, z_mix, steps=a.steps, cfg=w, seed=0,
-                                rescale=guidance_rescale(kw['kind'], kw.get('phi', 1.0), kw.get('per', 'item')))
+                                rescale=guidance_rescale(kw['kind'], kw.get('phi', 1.0), kw.get('per', 'item')))[:, :g.ae.cfg.latent]
             ys = [g.ae.decode(zi, length=L) for zi in z]
             if w == 1: y1 = ys
             rows = dict(latent_std=z.flatten(1).std(1).tolist(),
@@ -82,19 +82,19 @@ def choose(a, ws=(2, 4, 8, 12), n=24):
     from bass_ld.metrics import harmonic_agreement, onset_f1, bootstrap_ci, eval_clips
     g = BassGenerator.from_pretrained(device='cpu'); L = g.den.card.get('crop_frames', 64) * g.ae.cfg.stride
     clips = eval_clips(read_manifest(a.data, 'valid'), L, n, g.sr)
-    zm = torch.stack([g.ae.encode(c['mix']) for c in clips])
+    zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
     data_std = float(torch.stack([g.ae.encode(c['bass']) for c in clips]).flatten(1).std(1).mean())
     spread = {}
     for phi in PHIS:                       # 1. the blend: latent spread only, so every w is cheap
-        spread[str(phi)] = {str(w): float(generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0,
-                                                          rescale=guidance_rescale('rescaled', phi)).flatten(1).std(1).mean()) for w in WS}
+        spread[str(phi)] = {str(w): float(generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', phi))
+                                          [:, :g.ae.cfg.latent].flatten(1).std(1).mean()) for w in WS}
         print('phi', phi, {w: round(v, 3) for w, v in spread[str(phi)].items()}, flush=True)
     worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
     phi = float(min(worst, key=worst.get))
     out = dict(split='valid', n=len(clips), data_std=round(data_std, 4), spread=spread, worst=worst, phi=phi,
                guidance=f'rescaled/item/{phi}', by_w={})
     for w in ws:                           # 2. the strength, with that blend: fit to the mix of the decoded clips
-        z = generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', phi))
+        z = generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', phi))[:, :g.ae.cfg.latent]
         ys = [g.ae.decode(zi, length=L) for zi in z]
         out['by_w'][str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
                                    onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))

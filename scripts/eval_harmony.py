@@ -30,11 +30,11 @@ def sample(g, d, clips, frames, strength, seed=0):
     from bass_ld.guidance import guidance_rescale
     from bass_ld.harmony import harmony_guidance, frame_chroma
     L = frames * g.ae.cfg.stride
-    zm = torch.stack([g.ae.encode(c['mix']) for c in clips])
+    zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])   # + pitch features for a model with them
     H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
     z = generate_latent(g.den, zm, steps=d['steps'], cfg=d['cfg'], seed=seed, rescale=guidance_rescale(d['guidance'], d['phi'], d['per']),
-                        ground=harmony_guidance(g.probe, H, strength, g.den.sigma_data))
-    return [g.ae.decode(zi, length=L) for zi in z]
+                        ground=g.on_latent(harmony_guidance(g.probe, H, strength, g.den.sigma_data)))
+    return [g.ae.decode(zi[:g.ae.cfg.latent], length=L) for zi in z]
 
 def measure(ys, clips, sr):
     from bass_ld.metrics import bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, audio_health

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up bass_ld in ./.venv: system FluidSynth (Debian package, when missing), then the package itself.
+# Set up bass_ld in ./.venv: system FluidSynth and mma (Debian packages, when missing), then the package itself.
 #   scripts/setup.sh        runtime install (enough for `bass-ld demo`)
 #   scripts/setup.sh dev    also the test tools
 # Safe to run again: it skips what is already in place.
@@ -14,14 +14,19 @@ done
 [ -n "$py" ] || { echo "bass_ld needs Python 3.10-3.12 on the PATH: install one (e.g. apt-get install python3.11 python3.11-venv) and run this again." >&2; exit 1; }
 
 have_fluidsynth() { ldconfig -p 2>/dev/null | grep -q 'libfluidsynth\.so'; }
-if ! have_fluidsynth || [ ! -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
+need=""
+{ have_fluidsynth && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; } || need="libfluidsynth3 fluid-soundfont-gm"
+command -v mma >/dev/null 2>&1 || need="$need mma"
+if [ -n "$need" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "== installing FluidSynth and the FluidR3 GM SoundFont (Debian packages)"
+    echo "== installing Debian packages:$need (FluidSynth and its GM SoundFont render the data; mma arranges grooves)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfluidsynth3 fluid-soundfont-gm >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   elif ! have_fluidsynth; then
     echo "bass_ld renders its training data with FluidSynth: install libfluidsynth (Debian: apt-get install libfluidsynth3 fluid-soundfont-gm) and run this again." >&2
     exit 1
+  else
+    case "$need" in *mma*) echo "note: 'mma' is not installed (Debian: apt-get install mma); \`bass-ld dataset\` will build the corpus source only and its tests are skipped." >&2;; esac
   fi
 fi
 

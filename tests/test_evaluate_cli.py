@@ -5,9 +5,11 @@ import pytest
 @pytest.fixture(scope='module')
 def pairs(tmp_path_factory, bass_ld_cmd):
     d = tmp_path_factory.mktemp('eval') / 'pairs'
-    subprocess.run(bass_ld_cmd + ['dataset', '--out', str(d), '--limit', '4', '--max-seconds', '14', '--quiet'], check=True)
+    subprocess.run(bass_ld_cmd + ['dataset', '--out', str(d), '--sources', 'corpus,mma', '--limit', '6', '--max-seconds', '14',
+                                  '--quiet'], check=True)
     recs = [json.loads(l) for l in (d / 'manifest.jsonl').read_text().splitlines() if l.strip()]
-    split = max(('train', 'valid', 'test'), key=lambda s: sum(r['split'] == s for r in recs))
+    split = max(('train', 'valid', 'test'), key=lambda s: min(sum(r['split'] == s and r['source'] == x for r in recs)
+                                                              for x in ('corpus', 'mma')))
     return d, split
 
 def run(cmd, **kw):
@@ -20,18 +22,25 @@ def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     r = run(args)
     assert r.returncode == 0, r.stderr
     md = out.read_text()
-    for row in ('true bass', 'true bass through the autoencoder', "another piece's bass", 'unconditional (w = 0)', 'conditional, no guidance (w = 1)',
-                'plain CFG, w = 12', 'rescaled CFG, w = 12', 'rescaled CFG, w = 12 + harmony', 'rescaled CFG, w = 12 + harmony + grounding'):
-        assert f'| {row} |' in md
+    for row in ('true bass', 'true bass through the autoencoder', "another piece's bass", 'rule: estimated chord root on every beat',
+                'unconditional (w = 0)', 'conditional, no guidance (w = 1)', 'plain CFG, w = 12', 'rescaled CFG, w = 12',
+                'rescaled CFG, w = 12 + harmony', 'rescaled CFG, w = 12 + harmony + grounding'):
+        assert md.count(f'| {row} |') == 4, row                              # fit and sound tables, per source
+    assert 'Source: music21' in md and 'Source: songs arranged by mma' in md
     assert 'bass-ld evaluate --data' in md                                   # the report names its command
-    T = json.loads(out.with_suffix('.json').read_text())['parts']['table']['result']
+    parts = json.loads(out.with_suffix('.json').read_text())['parts']
+    assert set(parts) == {'table/corpus', 'table/mma'}
+    for src in ('corpus', 'mma'):                                            # the labels score the true bass: its notes are
+        T = parts[f'table/{src}']['result']                                  # the labelled ones, and it plays chord roots
+        assert T['true bass']['note_f1']['mean'] > max(0.5, T["another piece's bass"]['note_f1']['mean'] + 0.2), src
+    T = parts['table/corpus']['result']
     assert T['true bass']['raw_pitch']['mean'] == pytest.approx(1.0)           # the true bass against itself
     assert T["another piece's bass"]['raw_pitch']['mean'] < 0.5
     ae = T['true bass through the autoencoder']                             # the codec's ceiling: same stems, decoded
     assert 0 <= ae['raw_pitch']['mean'] <= ae['raw_chroma']['mean'] <= 1 and ae['harmonic']['mean'] != T['true bass']['harmonic']['mean']
     assert T['true bass']['style']['mean'] == pytest.approx(1.0)               # rendered stems: the classifier knows them
     r2 = run(args)
-    assert r2.returncode == 0 and 'table already done' in r2.stderr            # saved parts are not redone
+    assert r2.returncode == 0 and 'table/mma already done' in r2.stderr        # saved parts are not redone
 
 def test_evaluate_refuses_bad_input(pairs, bass_ld_cmd, tmp_path):
     d, split = pairs
