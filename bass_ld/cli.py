@@ -176,7 +176,7 @@ def _evaluate(a):
     base = EvalConfig()
     f = (a.n or base.n) / base.n                                   # --n scales every part's size alike
     sizes = {k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')}
-    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, parts=tuple(p for p in a.parts.split(',') if p),
+    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, clip_frames=a.clip_frames, parts=tuple(p for p in a.parts.split(',') if p),
                      sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
@@ -278,6 +278,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument('--sources', default=None, help='comma list of data sources to report (default: every source in the split)')
     v.add_argument('--steps', type=int, default=25); v.add_argument('--seed', type=int, default=0)
     v.add_argument('--high-w', type=float, default=12.0, help="the table's high guidance strength")
+    v.add_argument('--clip-frames', type=int, default=None, help="latent frames per clip in the table, guidance and grounding "
+                   "parts (default: the model's training crop, about 12 s)")
     v.add_argument('--embedder', default='timbre', help="'timbre' (shipped classifier) or module:function for your own (e.g. local VGGish/CLAP weights)")
     v.add_argument('--weights', default=None, help='diffusion weights (default: shipped)')
     v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')

@@ -37,12 +37,15 @@ class EvalConfig:
     codec_n:int=16; rank_n:int=40
     parts:tuple=PARTS
     sources:tuple|None=None                          # data sources to report separately (None: every one in the split)
+    clip_frames:int|None=None                        # latent frames per clip (None: the diffusion model's training crop)
     def __post_init__(self):
         for k in ('ws', 'strengths', 'lengths', 'parts'): setattr(self, k, tuple(getattr(self, k)))
         if self.sources is not None: self.sources = tuple(self.sources)
         bad = set(self.parts) - set(PARTS)
         if bad: raise ValueError(f'unknown parts {sorted(bad)}; choose from {PARTS}')
         if min(self.n, self.curve_n, self.style_n, self.length_n) < 2: raise ValueError('every part needs at least 2 clips')
+        if self.clip_frames is not None and not 8 <= self.clip_frames <= 4096:
+            raise ValueError(f'clip_frames must be 8 .. 4096 latent frames, not {self.clip_frames}')
 
     def key(self, part:str, **extra) -> str:
         "Hash of the settings that `part` depends on (a saved part is reused only if it matches)."
@@ -50,6 +53,7 @@ class EvalConfig:
                     grounding=('split', 'style_n', 'steps', 'strengths', 'seed'), length=('split', 'length_n', 'lengths', 'steps', 'seed'),
                     codec=('split', 'codec_n'), ranking=('split', 'rank_n', 'seed'))[part]
         d = {k: getattr(self, k) for k in keep} | extra
+        if self.clip_frames is not None and part in ('table', 'guidance', 'grounding'): d['clip_frames'] = self.clip_frames
         if PART_VERSION.get(part, 1) > 1: d['version'] = PART_VERSION[part]   # what the part measures changed: old results are stale
         return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -372,7 +376,7 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     clf = TimbreClassifier.from_pretrained(device='cpu')
     emb_name = getattr(embedder, '__name__', 'custom') if embedder else 'timbre classifier (128-d)'
     embedder = embedder or timbre_embedder(clf)
-    crop = g.den.card.get('crop_frames', 64); L = crop * g.ae.cfg.stride
+    crop = cfg.clip_frames or g.den.card.get('crop_frames', 64); L = crop * g.ae.cfg.stride
     groups = {}
     for it in items: groups.setdefault(it.get('source', 'corpus'), []).append(it)
     sources = cfg.sources or tuple(sorted(groups))

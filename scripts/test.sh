@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" MPLBACKEND=Agg PYTHONHASHSEED=0
 jobs=$(nproc 2>/dev/null || echo 2)
+# one compute thread per parallel test worker: more would oversubscribe the cores (torch's OpenMP threads spin
+# while they wait, and two workers of two threads each on two cores run several times slower than one each)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(( $(nproc 2>/dev/null || echo 2) / jobs > 0 ? $(nproc 2>/dev/null || echo 2) / jobs : 1 ))}"
 
 echo "== 1/3 notebooks are the source: nbdev_export + nbdev_clean must change nothing tracked"
 if git rev-parse --git-dir >/dev/null 2>&1; then
@@ -17,8 +20,8 @@ else
   echo "(not a git checkout: sync check skipped)"
 fi
 
-echo "== 2/3 nbdev_test over every notebook"
-nbdev_test --n_workers "$jobs" --timing ${NBDEV_FLAGS:+--flags "$NBDEV_FLAGS"}
+echo "== 2/3 nbdev_test over every notebook, each in a process of its own"
+python scripts/run_notebooks.py "$jobs"
 
 echo "== 3/3 pytest tests/"
 python -m pytest -q -n "$jobs" tests "$@"

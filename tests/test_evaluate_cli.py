@@ -18,7 +18,8 @@ def run(cmd, **kw):
 def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     d, split = pairs
     out = tmp_path / 'rep' / 'results.md'
-    args = bass_ld_cmd + ['evaluate', '--data', str(d), '--split', split, '--n', '2', '--steps', '2', '--parts', 'table', '--out', str(out)]
+    args = bass_ld_cmd + ['evaluate', '--data', str(d), '--split', split, '--n', '2', '--steps', '2', '--parts', 'table', '--clip-frames', '32',
+            '--out', str(out)]
     r = run(args)
     assert r.returncode == 0, r.stderr
     md = out.read_text()
@@ -47,7 +48,8 @@ def test_evaluate_refuses_bad_input(pairs, bass_ld_cmd, tmp_path):
     present = {json.loads(l)['split'] for l in (d / 'manifest.jsonl').read_text().splitlines() if l.strip()}
     empty = next((s for s in ('train', 'valid', 'test') if s not in present), None)
     cases = [(['--data', str(tmp_path / 'nowhere')], 'manifest.jsonl'),
-             (['--data', str(d), '--split', split, '--parts', 'table,fly'], 'unknown parts')]
+             (['--data', str(d), '--split', split, '--parts', 'table,fly'], 'unknown parts'),
+             (['--data', str(d), '--split', split, '--clip-frames', '3'], 'clip_frames must be 8 .. 4096')]
     if empty: cases.append((['--data', str(d), '--split', empty], f"no items in split '{empty}'"))
     for extra, msg in cases:
         r = run(bass_ld_cmd + ['evaluate', '--out', str(tmp_path / 'x.md')] + extra)
