@@ -8,9 +8,30 @@ import argparse, inspect, json, logging, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['parser', 'main']
+__all__ = ['spare_inputs', 'parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #9c02e0fa
+import os
+
+def _same_file(a, b) -> bool:
+    "Whether paths `a` and `b` name one file (through links and relative paths), existing or not."
+    a, b = Path(a).expanduser(), Path(b).expanduser()
+    try:
+        if a.exists() and b.exists(): return os.path.samefile(a, b)
+    except OSError: pass
+    return a.resolve() == b.resolve()
+
+def spare_inputs(inputs:list, outputs:list) -> None:
+    "Refuse (one-line `ValueError`) an output that is one of the inputs, or two outputs that are one file."
+    ins, outs = [Path(i) for i in inputs if i], [Path(o) for o in outputs if o]
+    for o in outs:
+        for i in ins:
+            if _same_file(i, o): raise ValueError(f"refusing to write '{o}': it is the input '{i}' (choose another output path)")
+    for k, o in enumerate(outs):
+        for o2 in outs[k + 1:]:
+            if _same_file(o, o2): raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
+
+# %% ../nbs/12_cli.ipynb #b52a243a
 def _dataset(a):
     from bass_ld.data import build_dataset, dataset_summary, CorpusSource
     from bass_ld.grooves import GrooveSource, mma_command
@@ -43,6 +64,11 @@ def _demo(a):
     from bass_ld.autoencoder import WEIGHTS
     from bass_ld.pipeline import BassGenerator, transcribe, write_midi, plot_notes
     ex = WEIGHTS.parent / 'examples'
+    from bass_ld.pipeline import check_settings
+    check_settings(steps=a.steps, seed=a.seed)
+    if a.seconds is not None and not (a.seconds > 0 and a.seconds < float('inf')): raise ValueError(f'--seconds must be a positive number, not {a.seconds}')
+    names = ['demo_bass.wav', 'demo_mix_bass.wav', 'demo_bass_styled.wav', 'demo_mix_bass_styled.wav', 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']
+    spare_inputs([a.mix, a.style], [Path(a.out) / n for n in names])
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t = time.time()
     g = BassGenerator.from_pretrained(device=a.device)
@@ -108,10 +134,15 @@ def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
     from bass_ld.pipeline import BassGenerator, transcribe, write_midi, BASS_REGISTER
+    from bass_ld.pipeline import check_settings
+    check_settings(steps=a.steps, cfg=a.cfg, harmony=a.harmony, grounding=a.grounding, seed=a.seed, variations=a.variations)
+    o = Path(a.out)
+    spare_inputs([a.mix, a.style], [a.out, a.together, a.midi] + [o.with_name(f'{o.stem}.variations.json')] * (a.variations > 1))
+    for r in range(1, a.variations + 1) if a.variations > 1 else ():         # ranked files: any rank may get any seed
+        for k in range(a.variations): spare_inputs([a.mix, a.style], [o.with_name(f'{o.stem}.var{r}-seed{a.seed + k}{o.suffix}')])
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
-    if a.variations < 1: raise ValueError(f'--variations must be >= 1, got {a.variations}')
     t = time.time()
     res = g.generate(mix, g.sr, style_z=style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
                      cfg=a.cfg, guidance=a.guidance, harmony=a.harmony, seed=a.seed, sampler=a.sampler, progress=not a.quiet, variations=a.variations)
@@ -146,6 +177,7 @@ def _reconstruct(a):
     import numpy as np
     from bass_ld.audio import load_audio, save_audio, atomic_path
     from bass_ld.autoencoder import AutoEncoder, compression_of
+    spare_inputs([a.input, a.weights], [a.out, a.latents])
     ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
     x = load_audio(a.input, ae.cfg.sr)
     z = ae.encode(x)

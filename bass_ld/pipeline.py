@@ -16,9 +16,26 @@ from .pitch import NOTE_CHANNELS, mix_features
 from .train import default_device
 
 # %% auto #0
-__all__ = ['BASS_REGISTER', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'BASS_REGISTER', 'check_settings', 'BassGenerator', 'Variation',
+           'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
+import math, numbers
+MAX_CFG, MAX_STEPS, MAX_VARIATIONS = 100.0, 1000, 64
+
+def check_settings(steps:int=25, cfg:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
+                   variations:int=1, **_) -> None:
+    "Raise a one-line `ValueError` naming the first sampling setting that is not a finite number in its range."
+    def num(name, v, lo, hi, integer=False):
+        ok = isinstance(v, numbers.Integral) if integer else isinstance(v, numbers.Real)
+        if not ok or isinstance(v, bool): raise ValueError(f"{name} must be {'a whole' if integer else 'a'} number, not {v!r}")
+        if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, not {v}')
+        if not lo <= v <= hi: raise ValueError(f'{name} must be in [{lo:g}, {hi:g}], not {v:g}')
+    num('steps', steps, 1, MAX_STEPS, True); num('cfg (guidance strength w)', cfg, 0, MAX_CFG)
+    num('harmony strength', harmony, 0, 1); num('grounding strength', grounding, 0, 1); num('phi', phi, 0, 1)
+    num('variations', variations, 1, MAX_VARIATIONS, True); num('seed', seed, 0, 2**63 - variations, True)
+
+# %% ../nbs/08_pipeline.ipynb #9bf95585
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
     def __init__(self, ae:AutoEncoder, den:Denoiser,
@@ -87,12 +104,11 @@ class BassGenerator:
                  variations:int=1, # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
                 ):
         "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
+        check_settings(steps=steps, cfg=cfg, harmony=harmony, grounding=grounding, phi=phi, seed=seed, variations=variations)
         if variations > 1:
             return self.variations(mix, sr, variations, style=style, grounding=grounding, grounding_kind=grounding_kind, steps=steps,
                                    cfg=cfg, guidance=guidance, phi=phi, per=per, harmony=harmony, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
                                    window=window, overlap=overlap, progress=progress, callback=callback)
-        if variations < 1: raise ValueError(f'variations must be >= 1, got {variations}')
-        if harmony < 0: raise ValueError(f'harmony strength must be >= 0, got {harmony}')
         rescale = guidance_rescale(guidance, phi, per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
         ground = grounding_fn(ref, grounding, grounding_kind)

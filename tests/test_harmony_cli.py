@@ -47,4 +47,4 @@ def test_harmony_flag_moves_the_notes_to_the_mix(tmp_path, bass_ld_cmd):
         agree[h] = harmonic_agreement(y, mix)
     assert agree[0.3] > agree[0] + 0.05, agree
     r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'x.wav', '--harmony', -1, '--steps', 2)
-    assert r.returncode != 0 and 'harmony strength must be >= 0' in r.stderr
+    assert r.returncode != 0 and 'harmony strength must be in [0, 1]' in r.stderr
