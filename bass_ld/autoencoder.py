@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, mel_db
-from .train import save_weights, load_state_strict, load_pretrained, CheckpointError, default_device, WEIGHTS
+from .train import save_weights, load_state_strict, load_pretrained, from_config, CheckpointError, default_device, WEIGHTS
 
 # %% auto #0
 __all__ = ['AE_CONFIGS', 'LOG_EPS', 'AE_TRAIN', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder', 'Decoder',
@@ -541,8 +541,9 @@ def _from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder ho
                      device=None):
     "Load trained weights (the shipped model by default) on `device` (default: cuda -> mps -> cpu)."
     state, info, p = load_pretrained(path, 'autoencoder')
-    ae = cls(info['config'])
-    load_state_strict(ae, state, f"'{p}'")
+    with from_config(p):
+        ae = cls(info['config'])
+        load_state_strict(ae, state, f"'{p}'")
     ae.card = info.get('card', {})
     return ae.to(default_device(device)).eval()
 

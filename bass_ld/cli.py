@@ -8,7 +8,7 @@ import argparse, inspect, json, logging, sys, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['spare_inputs', 'parser', 'main']
+__all__ = ['RESUMABLE', 'spare_inputs', 'parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #9c02e0fa
 import os
@@ -328,11 +328,15 @@ def parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_demo)
     return p
 
+RESUMABLE = ('dataset', 'train', 'encode', 'evaluate')   # verbs that pick up where an interrupted run stopped
+
 def main(argv=None):
     "Entry point of the `bass-ld` console script."
     a = parser().parse_args(argv)
     a.argv = list(argv) if argv is not None else sys.argv[1:]
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
     try: a.func(a)
-    except KeyboardInterrupt: sys.exit('bass-ld: interrupted (finished work is kept; run the same command to resume)')
+    except KeyboardInterrupt:
+        if a.verb in RESUMABLE: sys.exit(f'bass-ld {a.verb}: interrupted (finished work is kept; run the same command to resume)')
+        sys.exit(f'bass-ld {a.verb}: interrupted (every file is written whole or not at all: nothing half-written is left)')
     except (ValueError, OSError, RuntimeError) as e: sys.exit(f'bass-ld {a.verb}: {e}')

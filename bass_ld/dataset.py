@@ -123,7 +123,10 @@ class LatentPairDataset(torch.utils.data.Dataset):
     "Aligned crops of pre-encoded (mix, bass) latents: `frames` frames per crop, returned as float32 (C, frames)."
     def __init__(self, path, frames:int=128, split:str|None=None, seed:int|None=None):
         from safetensors import safe_open
-        with safe_open(str(path), 'pt') as f:
+        if not Path(path).is_file(): raise DataError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
+        try: f0 = safe_open(str(path), 'pt')
+        except Exception as e: raise DataError(f"'{path}' is not a bass_ld latent file (not safetensors: {e})") from None
+        with f0 as f:
             md = f.metadata() or {}
             if 'index' not in md: raise DataError(f"'{path}' is not a bass_ld latent file (no index in its metadata)")
             index, self.meta = json.loads(md['index']), json.loads(md.get('meta', '{}'))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .unet import UNetConfig, UNET_CONFIGS, UNet1d
-from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, WEIGHTS
+from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'edm_scalings', 'Denoiser', 'karras_sigmas',
@@ -186,6 +186,7 @@ class LatentCrops:
     def __init__(self, path, split:str|None='train', frames:int=64, batch:int=32, seed:int=0,
                  features:bool=False): # append the pitch features (03b_pitch): mix features to the mix, note channels to the bass
         from safetensors import safe_open
+        if not Path(path).is_file(): raise ValueError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
         try:
             with safe_open(str(path), 'pt') as f:
                 md = f.metadata() or {}
@@ -198,6 +199,9 @@ class LatentCrops:
                 self.items = [(get(k, 'mix', 'mix_features'), get(k, 'bass', 'notes')) if features else
                               (f.get_tensor(f'{k}/mix'), f.get_tensor(f'{k}/bass')) for k in keep]
         except KeyError: raise ValueError(f"'{path}' is not a bass_ld latent file (no index in its metadata)") from None
+        except Exception as e:
+            if type(e).__name__ != 'SafetensorError': raise
+            raise ValueError(f"'{path}' is not a bass_ld latent file (not safetensors: {e})") from None
         if not self.items: raise ValueError(f"'{path}' holds no latents for split {split!r}")
         self.ids, self.frames, self.batch, self.seed, self.features = keep, frames, batch, seed, features
         self.channels, self.cond_channels = self.items[0][1].shape[0], self.items[0][0].shape[0]   # generated, condition
@@ -302,10 +306,11 @@ def _den_from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folde
                          device=None) -> Denoiser:
     "Load a trained diffusion model (the shipped one by default) on `device` (default: cuda → mps → cpu)."
     state, info, p = load_pretrained(path, 'diffusion')
-    u = info['config']['unet']
-    den = cls(UNet1d(UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})),
-              info['config']['sigma_data'], bool(info['config'].get('features', False)))
-    load_state_strict(den, state, f"'{p}'")
+    with from_config(p):
+        u = info['config']['unet']
+        den = cls(UNet1d(UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})),
+                  float(info['config']['sigma_data']), bool(info['config'].get('features', False)))
+        load_state_strict(den, state, f"'{p}'")
     den.card = info.get('card', {})
     return den.to(default_device(device)).eval()
 

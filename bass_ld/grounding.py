@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, to_mono, rms_db
 from .dataset import LABELS, read_manifest
-from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, WEIGHTS
+from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
 
 # %% auto #0
 __all__ = ['GROUNDING', 'TIMBRE_TRAIN', 'reference_latent', 'ground_stats', 'ground_nn', 'grounding_fn', 'TimbreConfig',
@@ -224,8 +224,9 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
 def _timbre_from_pretrained(cls, path=None, device=None) -> TimbreClassifier:
     "Load a trained timbre classifier (the shipped one by default)."
     state, info, p = load_pretrained(path, 'timbre')
-    clf = cls(TimbreConfig(**info['config']))
-    load_state_strict(clf, {k: v.float() for k, v in state.items()}, f"'{p}'")
+    with from_config(p):
+        clf = cls(TimbreConfig(**info['config']))
+        load_state_strict(clf, {k: v.float() for k, v in state.items()}, f"'{p}'")
     clf.card = info.get('card', {})
     return clf.to(default_device(device)).eval()
 

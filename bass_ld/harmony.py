@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR
-from .train import save_weights, load_pretrained, load_state_strict, hardware
+from .train import save_weights, load_pretrained, from_config, load_state_strict, hardware
 
 # %% auto #0
 __all__ = ['STRIDE', 'HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe',
@@ -144,8 +144,9 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
 def _probe_from_pretrained(cls, path=None, device=None) -> PitchProbe:
     "Load a trained pitch probe (the shipped one by default)."
     state, info, p = load_pretrained(path, 'pitch_probe')
-    probe = cls(ProbeConfig(**info['config']))
-    load_state_strict(probe, state, f"'{p}'")
+    with from_config(p):
+        probe = cls(ProbeConfig(**info['config']))
+        load_state_strict(probe, state, f"'{p}'")
     probe.card = info.get('card', {})
     return probe.to(device or 'cpu').eval()
 

@@ -166,7 +166,8 @@ def load_embedder(spec:str='timbre'):
     import importlib, inspect
     mod, _, name = spec.partition(':')
     if not name: raise ValueError(f"embedder {spec!r}: expected 'timbre' or 'module:function'")
-    fn = getattr(importlib.import_module(mod), name)
+    try: fn = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError) as e: raise ValueError(f"embedder {spec!r} cannot be loaded ({type(e).__name__}: {e})") from None
     try: takes_audio = len(inspect.signature(fn).parameters) > 0
     except (TypeError, ValueError): takes_audio = True
     return fn if takes_audio else fn()

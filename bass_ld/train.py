@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['WEIGHTS', 'default_device', 'hardware', 'CheckpointError', 'save_weights', 'load_weights', 'load_state_strict',
-           'load_pretrained', 'EMA', 'lr_at', 'Trainer', 'plot_history']
+__all__ = ['WEIGHTS', 'default_device', 'hardware', 'CheckpointError', 'save_weights', 'load_weights', 'from_config',
+           'load_state_strict', 'load_pretrained', 'EMA', 'lr_at', 'Trainer', 'plot_history']
 
 # %% ../nbs/07_train.ipynb #d2923cd4
 def default_device(device:str|torch.device|None=None # force a device ('cpu', 'cuda', 'cuda:1', 'mps')
@@ -73,10 +73,22 @@ def load_weights(path, # NAME, NAME.safetensors or NAME.json
             md = f.metadata() or {}
             state = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e: raise CheckpointError(f"'{st}' is not a readable safetensors file ({e})") from None
-    info = json.loads(js.read_text()) if js.is_file() else dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
+    try: info = json.loads(js.read_text()) if js.is_file() else dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
+    except (ValueError, UnicodeDecodeError) as e: raise CheckpointError(f"'{js if js.is_file() else st}': its config is not valid JSON ({e})") from None
+    if not isinstance(info, dict) or not isinstance(info.get('config'), dict) or not isinstance(info.get('card', {}), dict):
+        raise CheckpointError(f"'{js}': expected an object with a 'config' object, got {type(info).__name__} {str(info)[:60]}")
     if kind is not None and info.get('kind') != kind:
         raise CheckpointError(f"'{st}' holds a model of kind '{info.get('kind')}', not the '{kind}' asked for")
+    if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
+        raise CheckpointError(f"'{st}': tensor(s) {bad[:3]} hold NaN or infinite values")
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, info
+
+@contextmanager
+def from_config(p):
+    "Building a model from checkpoint `p`'s config: any failure (missing key, wrong type or value) becomes one `CheckpointError`."
+    try: yield
+    except CheckpointError: raise
+    except Exception as e: raise CheckpointError(f"'{p}': its config does not build this model ({type(e).__name__}: {e})") from None
 
 def load_state_strict(model:torch.nn.Module, state:dict, name:str='checkpoint'):
     "Load `state` into `model`, naming missing, unexpected and mis-shaped tensors if they do not match exactly."

@@ -58,3 +58,46 @@ def test_generate_settings_are_checked_before_any_work(song, tmp_path, capsys, e
 def test_demo_refuses_a_meaningless_length(tmp_path, capsys, seconds):
     assert '--seconds must be a positive number' in refused(['demo', '--out', tmp_path, '--seconds', seconds, '--quiet'], capsys)
     assert not list(tmp_path.iterdir())
+
+def shipped_copy(tmp_path, kind='diffusion'):
+    import shutil
+    from bass_ld.train import WEIGHTS
+    for ext in ('.safetensors', '.json'): shutil.copy(WEIGHTS / f'{kind}{ext}', tmp_path / f'bad{ext}')
+    return tmp_path / 'bad'
+
+@pytest.mark.parametrize('damage,msg', [
+    (lambda info: [1, 2], "expected an object with a 'config' object"),
+    (lambda info: {**info, 'config': {k: v for k, v in info['config'].items() if k != 'unet'}}, "KeyError: 'unet'"),
+    (lambda info: {**info, 'config': {**info['config'], 'sigma_data': 'abc'}}, 'its config does not build this model (ValueError'),
+    (lambda info: '{"kind": ', 'not valid JSON')])
+def test_malformed_weights_are_one_checkpoint_line(song, tmp_path, capsys, damage, msg):
+    import json
+    w = shipped_copy(tmp_path)
+    info = json.loads(w.with_suffix('.json').read_text())
+    bad = damage(info)
+    w.with_suffix('.json').write_text(bad if isinstance(bad, str) else json.dumps(bad))
+    line = refused(['generate', song, '--out', tmp_path / 'bass.wav', '--weights', w, '--quiet'], capsys)
+    assert msg in line and str(w) in line, line
+    assert not (tmp_path / 'bass.wav').exists()
+
+def test_nan_weights_are_refused(song, tmp_path, capsys):
+    from safetensors.torch import load_file, save_file
+    w = shipped_copy(tmp_path)
+    st = load_file(str(w.with_suffix('.safetensors')))
+    k = next(k for k, v in st.items() if v.is_floating_point()); st[k] = st[k].clone(); st[k].view(-1)[0] = float('nan')
+    save_file(st, str(w.with_suffix('.safetensors')))
+    assert 'NaN or infinite' in refused(['generate', song, '--out', tmp_path / 'bass.wav', '--weights', w, '--quiet'], capsys)
+
+def test_wrong_files_for_training_and_evaluation(song, tmp_path, capsys):
+    assert 'is not a bass_ld latent file' in refused(['train', 'diffusion', '--data', song, '--out', tmp_path / 'run', '--quiet'], capsys)
+    assert 'no such latent file' in refused(['train', 'diffusion', '--data', tmp_path / 'none.safetensors', '--out', tmp_path / 'run', '--quiet'], capsys)
+    (tmp_path / 'pairs').mkdir(); (tmp_path / 'pairs' / 'manifest.jsonl').write_text('')
+    line = refused(['evaluate', '--data', tmp_path / 'pairs', '--embedder', 'no_such_module:fn', '--out', tmp_path / 'r.md'], capsys)
+    assert "embedder 'no_such_module:fn' cannot be loaded" in line
+
+def test_interrupted_generate_does_not_promise_a_resume(song, tmp_path, capsys, monkeypatch):
+    import bass_ld.cli as cli
+    def stop(a): raise KeyboardInterrupt
+    monkeypatch.setattr(cli, '_generate', stop)
+    line = refused(['generate', song, '--out', tmp_path / 'bass.wav'], capsys)
+    assert 'interrupted' in line and 'resume' not in line
