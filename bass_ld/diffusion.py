@@ -12,9 +12,9 @@ from .unet import UNetConfig, UNET_CONFIGS, UNet1d
 from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'edm_scalings', 'Denoiser', 'karras_sigmas',
-           'sample_euler', 'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent', 'LatentCrops',
-           'DenoiseCheck', 'diffusion_loss', 'train_diffusion']
+__all__ = ['HEUN_MAX_JUMP', 'SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'edm_scalings', 'Denoiser',
+           'karras_sigmas', 'sample_euler', 'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent',
+           'LatentCrops', 'DenoiseCheck', 'diffusion_loss', 'train_diffusion']
 
 # %% ../nbs/04_diffusion.ipynb #b5781779
 def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
@@ -83,11 +83,16 @@ def sample_euler(model, x, sigmas, extra_args=None, callback=None):
         x = x + (x - denoised) / sigmas[i] * (sigmas[i + 1] - sigmas[i])
     return x
 
+HEUN_MAX_JUMP = 100.0   # no Heun correction across a step that lowers σ more than this many times
+
 def _heun_step(model, x, s, s_next, extra_args):
     denoised = model(x, _step_sigma(x, s), **extra_args)
     d = (x - denoised) / s
     x_next = x + d * (s_next - s)
-    if s_next > 0:                                          # Heun correction, except for the last step to σ=0
+    # Heun correction, except for the last step to σ=0 and for a huge jump (2–3 steps in all): there the slope at
+    # the end of the step, (x − D)/σ_next with a tiny σ_next, is the network's error on an off-manifold input
+    # divided by σ_next (and multiplied by the guidance weight) — averaging it in gave full-scale noise
+    if s_next > 0 and s / s_next <= HEUN_MAX_JUMP:
         d2 = (x_next - model(x_next, _step_sigma(x, s_next), **extra_args)) / s_next
         x_next = x + (d + d2) / 2 * (s_next - s)
     return x_next, denoised

@@ -16,12 +16,23 @@ from .pitch import NOTE_CHANNELS, mix_features
 from .train import default_device
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'BASS_REGISTER', 'check_settings', 'BassGenerator', 'Variation',
-           'transcribe', 'to_register', 'write_midi', 'plot_notes']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'BASS_REGISTER', 'check_output', 'check_settings',
+           'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
 import math, numbers
 MAX_CFG, MAX_STEPS, MAX_VARIATIONS = 100.0, 1000, 64
+
+MAX_CLIPPED = 0.01   # share of samples at full scale beyond which an output is refused
+
+def check_output(y:torch.Tensor, how:str='these settings') -> torch.Tensor:
+    "Return `y` if it is usable audio; raise one line if it is not finite or clips in more than `MAX_CLIPPED` of its samples."
+    if not torch.isfinite(y).all(): raise ValueError(f'the generated bass is not finite with {how}: try other settings')
+    clipped = float((y.abs() >= 1).float().mean()) if len(y) else 0.0
+    if clipped > MAX_CLIPPED:
+        raise ValueError(f'the generated bass clips in {100 * clipped:.1f}% of its samples with {how} (refused: it would be '
+                         f'loud noise); lower the guidance or harmony strength')
+    return y
 
 def check_settings(steps:int=25, cfg:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
                    variations:int=1, **_) -> None:
@@ -64,6 +75,9 @@ class BassGenerator:
     def encode_mix(self, mix, sr:int) -> tuple:
         "Mono audio at the model rate and its latent; refuses empty, NaN and silent mixes."
         x = to_mono(mix, sr, self.sr, src='mix')
+        if len(x) < self.ae.cfg.stride:
+            raise AudioError(f'mix: the mix is {len(x) / self.sr * 1000:.0f} ms long; it needs at least one latent frame '
+                             f'({self.ae.cfg.stride / self.sr * 1000:.0f} ms)')
         if rms_db(x) < -70: raise AudioError('mix: the mix is silent (below -70 dBFS): there is nothing to accompany')
         return x, self.ae.encode(x)
 
@@ -127,7 +141,7 @@ class BassGenerator:
         z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
                             overlap=overlap, rescale=rescale, ground=ground, callback=step)
         if bar: bar.close()
-        return self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu()
+        return check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {cfg:g} ({guidance}), harmony {harmony:g}, {steps} steps')
 
 # %% ../nbs/08_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass
