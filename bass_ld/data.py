@@ -413,6 +413,24 @@ def _finished(folder:Path, pattern:str) -> list:
     "Files of `folder` matching `pattern`, without the hidden temporaries an interrupted atomic write leaves."
     return sorted(p for p in folder.glob(pattern) if not p.name.startswith('.'))
 
+def _exit_with(pid:int):
+    "Worker initializer: exit as soon as the building process `pid` is gone, so a killed build leaves no orphans."
+    import threading, select
+    def alive():
+        try: os.kill(pid, 0); return True
+        except ProcessLookupError: return False
+        except PermissionError: return True
+    def watch():
+        # A worker's parent is the fork server, not the build, and the pool's pipes stay open in the workers
+        # themselves, so nothing else tells a worker that the build was killed (SIGKILL runs no clean-up).
+        try:
+            fd = os.pidfd_open(pid)                                   # Linux >= 5.3: readable once `pid` exits
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while alive(): threading.Event().wait(0.5)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name='exit-with-build').start()
+
 def _clean_partial(root:Path) -> int:
     "Delete the hidden temporary files that a killed build left behind; returns how many."
     stale = [p for d in [root / s for s, _ in SPLITS] + [root / 'failed', root] if d.is_dir()
@@ -476,7 +494,7 @@ def build_dataset(out, # dataset root folder
                 ctx.set_forkserver_preload(sorted({'bass_ld.data', *(type(s).__module__ for s in sources)}))
             else: ctx = mp.get_context('spawn')
             try:
-                with ProcessPoolExecutor(jobs, mp_context=ctx) as ex:
+                with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=importlib.import_module('bass_ld.data')._exit_with, initargs=(os.getpid(),)) as ex:
                     for f in as_completed([ex.submit(worker, t) for t in todo]): done(f.result())
             except BrokenProcessPool as e:
                 raise RuntimeError('a dataset worker process died. From a script, call build_dataset under '

@@ -96,3 +96,33 @@ def test_bad_output_folder_is_a_clear_error(tmp_path, bass_ld_cmd):
     f = tmp_path / 'a_file'; f.write_text('x')
     r = subprocess.run(bass_ld_cmd + ['dataset', '--out', str(f), '--limit', '1', '--quiet'], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and 'a_file' in r.stderr and 'Traceback' not in r.stderr
+
+def _marked_pids(mark):
+    "Processes whose environment holds `mark` (this test's build and any worker it started)."
+    pids = []
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try: env = (d / 'environ').read_bytes()
+        except OSError: continue
+        if mark.encode() in env: pids.append(int(d.name))
+    return pids
+
+@pytest.mark.skipif(not Path('/proc/self/environ').exists(), reason='needs /proc (Linux)')
+def test_killed_build_leaves_no_orphans_and_resumes_to_the_same_dataset(built, bass_ld_cmd, tmp_path):
+    "SIGKILL the builder twice mid-build: its workers die with it, and a re-run completes to the uninterrupted build."
+    import os, signal, time, uuid
+    out, mark = tmp_path / 'pairs', f'BASS_LD_TEST_{uuid.uuid4().hex}'
+    env = {**os.environ, mark: '1'}
+    for wait_items in (1, 3):                                       # kill once the build has finished this many items
+        p = subprocess.Popen(bass_ld_cmd + BUILD + ['--out', str(out), '--jobs', '2'], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t0 = time.time()
+        while time.time() - t0 < 120 and p.poll() is None and len(list(out.rglob('*.json'))) < wait_items + 1: time.sleep(0.05)
+        p.send_signal(signal.SIGKILL); p.wait()
+        t0 = time.time()
+        while _marked_pids(mark) and time.time() - t0 < 10: time.sleep(0.1)
+        assert not _marked_pids(mark), 'worker processes outlived the killed build'
+    r = subprocess.run(bass_ld_cmd + BUILD + ['--out', str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert records(out) == records(built[0])                        # nothing lost, nothing twice, nothing different
+    assert not list(out.rglob('.*.tmp*'))
