@@ -16,22 +16,23 @@ from .pitch import NOTE_CHANNELS, mix_features
 from .train import default_device
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'BASS_REGISTER', 'check_output', 'check_settings',
-           'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'BASS_REGISTER', 'check_output',
+           'check_settings', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/08_pipeline.ipynb #f1e41574
 import math, numbers
 MAX_CFG, MAX_STEPS, MAX_VARIATIONS = 100.0, 1000, 64
 
-MAX_CLIPPED = 0.01   # share of samples at full scale beyond which an output is refused
+MAX_CLIPPED, MAX_RMS_DB = 0.05, -6.0   # an output beyond either is a blast, not a bass: refused
 
 def check_output(y:torch.Tensor, how:str='these settings') -> torch.Tensor:
-    "Return `y` if it is usable audio; raise one line if it is not finite or clips in more than `MAX_CLIPPED` of its samples."
+    "Return `y` if it is usable audio; raise one line if it is not finite, clips in over `MAX_CLIPPED` of its samples or is too loud."
     if not torch.isfinite(y).all(): raise ValueError(f'the generated bass is not finite with {how}: try other settings')
     clipped = float((y.abs() >= 1).float().mean()) if len(y) else 0.0
-    if clipped > MAX_CLIPPED:
-        raise ValueError(f'the generated bass clips in {100 * clipped:.1f}% of its samples with {how} (refused: it would be '
-                         f'loud noise); lower the guidance or harmony strength')
+    level = rms_db(y) if len(y) else -200.0
+    if clipped > MAX_CLIPPED or level > MAX_RMS_DB:
+        raise ValueError(f'the generated bass clips in {100 * clipped:.1f}% of its samples at {level:.0f} dBFS RMS with {how} '
+                         f'(refused: it would be loud noise); use more steps or a lower guidance or harmony strength')
     return y
 
 def check_settings(steps:int=25, cfg:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,

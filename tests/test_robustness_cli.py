@@ -110,3 +110,10 @@ def test_few_steps_give_a_bass_not_a_blast(tmp_path, capsys, steps):
     main(['generate', str(mix), '--out', str(tmp_path / 'bass.wav'), '--steps', str(steps), '--quiet'])
     y, sr = sf.read(tmp_path / 'bass.wav')
     assert len(y) == len(sf.read(mix)[0]) and np.abs(y).max() < 0.99 and (np.abs(y) > 0.01).mean() > 0.1
+
+def test_same_seed_same_threads_same_bass(song, tmp_path, capsys):
+    "What --help promises: one seed at one thread count gives the same bass, bit for bit."
+    outs = [tmp_path / f'b{k}.wav' for k in range(2)]
+    for o in outs: main(['--threads', '1', 'generate', str(song), '--out', str(o), '--steps', '8', '--seed', '7', '--quiet'])
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    assert '--threads must be 1 .. 1024' in refused(['--threads', '0', 'generate', song, '--out', tmp_path / 'x.wav'], capsys)
