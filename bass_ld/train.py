@@ -187,6 +187,8 @@ class Trainer:
         ot, om = _opt_flat(self.opt)
         t = {**{f'model/{k}': v.detach().contiguous().cpu() for k, v in self.model.state_dict().items()},
              **{f'ema/{k}': v.contiguous().cpu() for k, v in self.ema.shadow.items()}, **ot}
+        t['rng/cpu'] = torch.get_rng_state()                 # the loss's random draws continue where they were
+        if self.device.type == 'cuda': t['rng/cuda'] = torch.cuda.get_rng_state(self.device).cpu()
         meta = dict(step=self.step, epoch=self.epoch, pos=self.pos, seconds=self.seconds, history=self.history, valid=self.valid, opt=om)
         with _atomic(self.out / 'last.safetensors') as p: save_file(t, str(p), metadata={'trainer': json.dumps(meta)})
         with _atomic(self.out / 'history.json') as p: p.write_text(json.dumps(dict(history=self.history, valid=self.valid)))
@@ -204,6 +206,8 @@ class Trainer:
         self.opt.load_state_dict(_opt_unflat({f'opt/{k}': v.to(self.device) for k, v in pick('opt/').items()}, meta['opt']))
         self.step, self.epoch, self.pos, self.seconds = meta['step'], meta['epoch'], meta['pos'], meta['seconds']
         self.history, self.valid = meta['history'], meta['valid']
+        if 'rng/cpu' in t: torch.set_rng_state(t['rng/cpu'])
+        if 'rng/cuda' in t and self.device.type == 'cuda': torch.cuda.set_rng_state(t['rng/cuda'], self.device)
 
     def ema_model(self) -> torch.nn.Module:
         "A copy of the model carrying the EMA weights (for validation and export)."
