@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np, torch, torchaudio, soundfile as sf
 
 # %% auto #0
-__all__ = ['SR', 'MIN_SR', 'MAX_SR', 'AudioError', 'atomic_path', 'to_mono', 'load_audio', 'rms_db', 'is_silent', 'loudness',
-           'normalize_loudness', 'save_audio', 'mel_db', 'plot_spec', 'wav_bytes', 'AudioRow', 'show_audio']
+__all__ = ['SR', 'MIN_SR', 'MAX_SR', 'AUDIO_OUT', 'AudioError', 'atomic_path', 'to_mono', 'load_audio', 'rms_db', 'is_silent',
+           'loudness', 'normalize_loudness', 'writable_path', 'save_audio', 'mel_db', 'plot_spec', 'wav_bytes',
+           'AudioRow', 'show_audio']
 
 # %% ../nbs/00_audio.ipynb #77bff0de
 SR = 22050        # the project's sample rate (Hz); 44100 works wherever a function takes `sr`
@@ -124,6 +125,20 @@ def normalize_loudness(x:torch.Tensor, sr:int=SR,
     y = x * 10 ** ((target - l) / 20)
     m = float(y.abs().max())
     return y * (peak / m) if m > peak else y
+
+AUDIO_OUT = ('wav', 'flac', 'ogg')
+
+def writable_path(path, exts=AUDIO_OUT, what:str='output') -> Path:
+    "Check before any work that `path` has one of `exts` and that its folder exists or can be made and is writable."
+    path = Path(path).expanduser()
+    if path.is_dir(): raise AudioError(f"{_name(path)}: is a folder, not a file name for the {what}")
+    ext = path.suffix.lower().lstrip('.')
+    if ext not in exts: raise AudioError(f"{_name(path)}: unsupported {what} format '.{ext}' (use {', '.join('.' + e for e in exts)})")
+    p = path.absolute().parent
+    while not p.exists() and p != p.parent: p = p.parent               # the nearest folder that exists: the rest is made
+    if not p.is_dir(): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is a file, not a folder)")
+    if not os.access(p, os.W_OK | os.X_OK): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is not writable)")
+    return path
 
 def save_audio(path, # .wav, .flac or .ogg
                x:torch.Tensor, sr:int=SR,

@@ -71,6 +71,8 @@ def _demo(a):
     if a.seconds is not None and not (a.seconds > 0 and a.seconds < float('inf')): raise ValueError(f'--seconds must be a positive number, not {a.seconds}')
     names = ['demo_bass.wav', 'demo_mix_bass.wav', 'demo_bass_styled.wav', 'demo_mix_bass_styled.wav', 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']
     spare_inputs([a.mix, a.style], [Path(a.out) / n for n in names])
+    from bass_ld.audio import writable_path
+    writable_path(Path(a.out) / names[0], what='demo output')
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t = time.time()
     g = BassGenerator.from_pretrained(device=a.device)
@@ -140,6 +142,9 @@ def _generate(a):
     check_settings(steps=a.steps, cfg=a.cfg, harmony=a.harmony, grounding=a.grounding, seed=a.seed, variations=a.variations)
     o = Path(a.out)
     spare_inputs([a.mix, a.style], [a.out, a.together, a.midi] + [o.with_name(f'{o.stem}.variations.json')] * (a.variations > 1))
+    from bass_ld.audio import writable_path
+    for path, what, exts in [(a.out, 'output', None), (a.together, '--together output', None), (a.midi, '--midi output', ('mid', 'midi'))]:
+        if path: writable_path(path, exts or ('wav', 'flac', 'ogg'), what)
     for r in range(1, a.variations + 1) if a.variations > 1 else ():         # ranked files: any rank may get any seed
         for k in range(a.variations): spare_inputs([a.mix, a.style], [o.with_name(f'{o.stem}.var{r}-seed{a.seed + k}{o.suffix}')])
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, device=a.device)
@@ -180,6 +185,9 @@ def _reconstruct(a):
     from bass_ld.audio import load_audio, save_audio, atomic_path
     from bass_ld.autoencoder import AutoEncoder, compression_of
     spare_inputs([a.input, a.weights], [a.out, a.latents])
+    from bass_ld.audio import writable_path
+    writable_path(a.out)
+    if a.latents: writable_path(a.latents, ('npy',), '--latents output')
     ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
     x = load_audio(a.input, ae.cfg.sr)
     z = ae.encode(x)

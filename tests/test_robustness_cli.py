@@ -117,3 +117,17 @@ def test_same_seed_same_threads_same_bass(song, tmp_path, capsys):
     for o in outs: main(['--threads', '1', 'generate', str(song), '--out', str(o), '--steps', '8', '--seed', '7', '--quiet'])
     assert outs[0].read_bytes() == outs[1].read_bytes()
     assert '--threads must be 1 .. 1024' in refused(['--threads', '0', 'generate', song, '--out', tmp_path / 'x.wav'], capsys)
+
+@pytest.mark.parametrize('args,msg', [
+    (['--out', '{t}/bass.mp3'], "unsupported output format '.mp3'"),
+    (['--out', '{t}/song.wav/sub/bass.wav'], 'is a file, not a folder'),
+    (['--out', '{t}'], 'is a folder'),
+    (['--out', '{t}/b.wav', '--together', '{t}/both.aiff'], "unsupported --together output format '.aiff'"),
+    (['--out', '{t}/b.wav', '--midi', '{t}/b.txt'], "unsupported --midi output format '.txt' (use .mid, .midi)")])
+def test_output_paths_are_checked_before_sampling(song, tmp_path, capsys, args, msg):
+    assert msg in refused(['generate', song, '--quiet'] + [a.format(t=tmp_path) for a in args], capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['song.wav']            # nothing written
+
+def test_reconstruct_checks_its_outputs_first(song, tmp_path, capsys):
+    assert "unsupported output format '.mp3'" in refused(['reconstruct', song, '--out', tmp_path / 'r.mp3'], capsys)
+    assert "unsupported --latents output format '.txt'" in refused(['reconstruct', song, '--out', tmp_path / 'r.wav', '--latents', tmp_path / 'z.txt'], capsys)
