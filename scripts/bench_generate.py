@@ -5,8 +5,11 @@ resident memory of each run. Each length runs in its own process, so its peak me
 bundled example tiled to length (real music, so the sampler does real work).
 
     .venv/bin/python scripts/bench_generate.py [--seconds 30 60 600] [--steps 25] [--threads 2] [--device cpu] [--json OUT]
+                                               [--busy 0 2]
 
 Prints a markdown table (steady state: the second of two runs, after a warm-up of the same length; 600 s runs once).
+`--busy 0 2` runs every length on an idle machine and again beside two busy processes (pure-Python loops, one core
+each), as on a machine shared with other work. Children get OMP_WAIT_POLICY=PASSIVE, as `bass-ld` sets it.
 """
 import argparse, json, os, resource, subprocess, sys, time
 
@@ -39,20 +42,27 @@ def main():
     p.add_argument('--seconds', type=float, nargs='+', default=[30.0, 60.0, 600.0])
     p.add_argument('--steps', type=int, default=25); p.add_argument('--threads', type=int, default=None)
     p.add_argument('--device', default=None); p.add_argument('--json', default=None)
+    p.add_argument('--busy', type=int, nargs='+', default=[0], help='numbers of busy processes to run beside (0: idle)')
     p.add_argument('--_one', type=float, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a._one is not None:
         print(json.dumps(one(a._one, a.steps, a.device, a.threads, 1 if a._one >= 300 else 2))); return
     rows = []
-    for s in a.seconds:
-        cmd = [sys.executable, __file__, '--_one', str(s), '--steps', str(a.steps)] + \
-              (['--threads', str(a.threads)] if a.threads else []) + (['--device', a.device] if a.device else [])
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode: sys.exit(r.stderr)
-        rows.append(json.loads(r.stdout.strip().splitlines()[-1])); print(rows[-1], file=sys.stderr)
-    print(f"| mix length | steps | device | wall (s) | real-time factor | peak RSS (MB) |\n|---|---|---|---|---|---|")
+    env = {**os.environ, 'OMP_WAIT_POLICY': os.environ.get('OMP_WAIT_POLICY', 'PASSIVE')}
+    for busy in a.busy:
+        hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(busy)]
+        try:
+            for s in a.seconds:
+                cmd = [sys.executable, __file__, '--_one', str(s), '--steps', str(a.steps)] + \
+                      (['--threads', str(a.threads)] if a.threads else []) + (['--device', a.device] if a.device else [])
+                r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+                if r.returncode: sys.exit(r.stderr)
+                rows.append({**json.loads(r.stdout.strip().splitlines()[-1]), 'busy': busy}); print(rows[-1], file=sys.stderr)
+        finally:
+            for h in hogs: h.kill()
+    print(f"| mix length | steps | device | other busy processes | wall (s) | real-time factor | peak RSS (MB) |\n|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['seconds']:g} s | {r['steps']} | {r['hardware']} | {r['wall'][-1]:.1f} | {r['rtf']:.1f}× | {r['peak_rss_mb']}"
+        print(f"| {r['seconds']:g} s | {r['steps']} | {r['hardware']} | {r['busy']} | {r['wall'][-1]:.1f} | {r['rtf']:.1f}× | {r['peak_rss_mb']}"
               + (f" (GPU {r['cuda_peak_mb']})" if r['cuda_peak_mb'] else '') + ' |')
     if a.json:
         with open(a.json + '.tmp', 'w') as f: json.dump(rows, f, indent=1)
