@@ -26,11 +26,14 @@ def reference_latent(ae, # the autoencoder (`AutoEncoder`)
     x = to_mono(ref, sr, ae.cfg.sr, src=src)
     if len(x) < min_seconds * ae.cfg.sr:
         raise AudioError(f'{src}: the style reference is {len(x) / ae.cfg.sr:.2f} s long; give at least {min_seconds:g} s of bass')
-    if rms_db(x) < -60: raise AudioError(f'{src}: the style reference is silent (below -60 dBFS)')
-    z = ae.encode(x)
     st = ae.cfg.stride
-    n = min(z.shape[-1], math.ceil(len(x) / st))
-    lvl = torch.stack([x[i * st:(i + 1) * st].float().pow(2).mean() for i in range(n)]).add(1e-12).log10().mul(10)
+    n = math.ceil(len(x) / st)
+    # each latent frame's level without its DC offset (a constant offset is not sound)
+    lvl = torch.stack([x[i * st:(i + 1) * st].float().var(correction=0) for i in range(n)]).add(1e-12).log10().mul(10)
+    if float(lvl.max()) < -60:
+        raise AudioError(f'{src}: the style reference is silent (below -60 dBFS once its DC offset is removed)')
+    z = ae.encode(x)
+    n = min(z.shape[-1], n); lvl = lvl[:n]
     keep = lvl > lvl.max() + gate_db
     return z[:, :n][:, keep.to(z.device)]
 
@@ -140,7 +143,10 @@ def timbre_features(clf:TimbreClassifier, items:list[dict], # `read_manifest` it
     return mels, labels
 
 def _cached(path:Path, make):
-    if path.exists(): return torch.load(path)
+    if path.exists():                                         # tensors and lists only: never unpickle code
+        try: return torch.load(path, weights_only=True)
+        except Exception: pass
+        path.unlink()                                         # an unreadable cache is rebuilt, not trusted
     from bass_ld.train import _atomic
     v = make()
     with _atomic(path) as p: torch.save(v, p)
