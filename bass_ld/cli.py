@@ -35,6 +35,13 @@ def spare_inputs(inputs:list, outputs:list) -> None:
 
 # %% ../nbs/12_cli.ipynb #b52a243a
 def _dataset(a):
+    for name, v, integer, upper in [('--limit', a.limit, True, None), ('--mma-items', a.mma_items, True, 10**6),
+                                    ('--variants', a.variants, True, 100), ('--max-seconds', a.max_seconds, False, 3600),
+                                    ('--jobs', a.jobs, True, 1024)]:
+        _positive(name, v, integer, upper)
+    if not 8000 <= a.sr <= 192000: raise ValueError(f'--sr must be 8000 .. 192000 Hz, not {a.sr}')
+    if not 0 <= a.drum_share <= 1: raise ValueError(f'--drum-share must be in [0, 1], not {a.drum_share}')
+    if a.max_seconds < 2: raise ValueError(f'--max-seconds must be at least 2 (a pair needs a few bars), not {a.max_seconds}')
     from bass_ld.data import build_dataset, dataset_summary, CorpusSource
     from bass_ld.grooves import GrooveSource, mma_command
     names = [x.strip() for x in (a.sources or 'corpus,mma').split(',') if x.strip()]
@@ -100,7 +107,18 @@ def _demo(a):
     for p in written: print(f'  {p}')
     return written
 
+def _positive(name, v, integer=True, upper=None):
+    "Refuse (one line) an option that is not a finite number above zero (and at most `upper`)."
+    import math
+    if v is None: return
+    if not math.isfinite(v) or v <= 0 or (upper is not None and v > upper):
+        raise ValueError(f"{name} must be {'a whole number' if integer else 'a number'} above 0{f' and at most {upper:g}' if upper else ''}, not {v}")
+
 def _train(a):
+    for name, v, integer, upper in [('--steps', a.steps, True, 10**8), ('--batch', a.batch, True, 65536), ('--lr', a.lr, False, 1.0),
+                                    ('--minutes', a.minutes, False, None)]:
+        _positive(name, v, integer, upper)
+    if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'): raise ValueError(f'--pitch-loss must be a number >= 0, not {a.pitch_loss}')
     if a.model != 'autoencoder' and a.config in ('tiny-pca', 'small-pca'):
         raise ValueError(f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper")
     if a.model == 'autoencoder':

@@ -44,6 +44,10 @@ class EvalConfig:
         bad = set(self.parts) - set(PARTS)
         if bad: raise ValueError(f'unknown parts {sorted(bad)}; choose from {PARTS}')
         if min(self.n, self.curve_n, self.style_n, self.length_n) < 2: raise ValueError('every part needs at least 2 clips')
+        from bass_ld.pipeline import check_settings                   # the sampling settings, before any work
+        check_settings(steps=self.steps, cfg=self.high_w, seed=self.seed)
+        for w in self.ws: check_settings(cfg=w)
+        if any(not 0 <= s <= 1 for s in self.strengths): raise ValueError(f'grounding strengths must be in [0, 1], not {self.strengths}')
         if self.clip_frames is not None and not 8 <= self.clip_frames <= 4096:
             raise ValueError(f'clip_frames must be 8 .. 4096 latent frames, not {self.clip_frames}')
 

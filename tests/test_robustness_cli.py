@@ -131,3 +131,18 @@ def test_output_paths_are_checked_before_sampling(song, tmp_path, capsys, args, 
 def test_reconstruct_checks_its_outputs_first(song, tmp_path, capsys):
     assert "unsupported output format '.mp3'" in refused(['reconstruct', song, '--out', tmp_path / 'r.mp3'], capsys)
     assert "unsupported --latents output format '.txt'" in refused(['reconstruct', song, '--out', tmp_path / 'r.wav', '--latents', tmp_path / 'z.txt'], capsys)
+
+@pytest.mark.parametrize('args,msg', [
+    (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--steps', '-5'], '--steps must be a whole number above 0'),
+    (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--batch', '0'], '--batch must be'),
+    (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--lr', 'nan'], '--lr must be a number above 0'),
+    (['evaluate', '--data', '{t}', '--out', '{t}/e.md', '--high-w', 'nan'], 'cfg (guidance strength w) must be a finite number'),
+    (['evaluate', '--data', '{t}', '--out', '{t}/e.md', '--steps', '0'], 'steps must be in [1, 1000]'),
+    (['dataset', '--out', '{t}/d', '--limit', '-1'], '--limit must be a whole number above 0'),
+    (['dataset', '--out', '{t}/d', '--max-seconds', '0'], '--max-seconds must be'),
+    (['dataset', '--out', '{t}/d', '--jobs', '0'], '--jobs must be'),
+    (['dataset', '--out', '{t}/d', '--sr', '0'], '--sr must be 8000 .. 192000 Hz'),
+    (['dataset', '--out', '{t}/d', '--drum-share', '2'], '--drum-share must be in [0, 1]')])
+def test_training_evaluation_and_dataset_options_are_checked_first(tmp_path, capsys, args, msg):
+    assert msg in refused([a.format(t=tmp_path) for a in args] + ['--quiet'], capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []                       # nothing was made
