@@ -293,7 +293,9 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_train)
     g = sub.add_parser('generate', help='generate a bass stem for a mix with the shipped (or given) models')
     g.add_argument('mix', help='any audio file (any rate, any channel count)')
-    g.add_argument('--out', required=True, help='output .wav/.flac: the bass, at the project rate, as long as the mix')
+    g.add_argument('--out', required=True, help='output .wav/.flac/.ogg: the bass, at the project rate, as long as the mix. '
+                   'Outputs never overwrite an input (refused); an existing other file is replaced atomically '
+                   '(the finished file or the old one, never half of one)')
     g.add_argument('--together', default=None, help='also write mix + generated bass here')
     g.add_argument('--steps', type=int, default=25, help='sampling steps (default 25)')
     gen = inspect.signature(__import__('bass_ld.pipeline', fromlist=['x']).BassGenerator.generate).parameters
@@ -319,7 +321,8 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(func=_generate)
     r = sub.add_parser('reconstruct', help='encode and decode an audio file with the autoencoder')
     r.add_argument('input', help='any audio file (any rate, any channel count)')
-    r.add_argument('--out', required=True, help='output .wav/.flac at the project rate, same duration')
+    r.add_argument('--out', required=True, help='output .wav/.flac/.ogg at the project rate, same duration (never the input; '
+                   'an existing other file is replaced atomically)')
     r.add_argument('--latents', default=None, help='also save the latent array the decoder used (.npy, fp16)')
     r.add_argument('--weights', default=None, help='autoencoder weights (default: the shipped model)')
     r.add_argument('--device', default=None)
