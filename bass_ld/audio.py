@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_audio.ipynb #258038fc
 from __future__ import annotations
-import io, os, math, base64, tempfile, contextlib
+import glob, io, os, math, base64, tempfile, contextlib
 from pathlib import Path
 import numpy as np, torch, torchaudio, soundfile as sf
 
 # %% auto #0
-__all__ = ['SR', 'MIN_SR', 'MAX_SR', 'AUDIO_OUT', 'AudioError', 'atomic_path', 'to_mono', 'load_audio', 'rms_db', 'is_silent',
-           'loudness', 'normalize_loudness', 'writable_path', 'save_audio', 'mel_db', 'plot_spec', 'wav_bytes',
-           'AudioRow', 'show_audio']
+__all__ = ['SR', 'MIN_SR', 'MAX_SR', 'AUDIO_OUT', 'AudioError', 'atomic_path', 'clear_partials', 'to_mono', 'load_audio',
+           'rms_db', 'is_silent', 'loudness', 'normalize_loudness', 'writable_path', 'save_audio', 'mel_db',
+           'plot_spec', 'wav_bytes', 'AudioRow', 'show_audio']
 
 # %% ../nbs/00_audio.ipynb #77bff0de
 SR = 22050        # the project's sample rate (Hz); 44100 works wherever a function takes `sr`
@@ -36,6 +36,14 @@ def atomic_path(path, # final location of the file
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+def clear_partials(path) -> int:
+    "Delete the temporary files that `atomic_path` left beside `path` when a run was killed mid-write; their number."
+    path = Path(path).expanduser()
+    if not path.parent.is_dir(): return 0
+    stale = [p for p in path.parent.glob(f'.{glob.escape(path.stem)}.*.tmp{glob.escape(path.suffix)}') if p.is_file()]
+    for p in stale: p.unlink(missing_ok=True)
+    return len(stale)
 
 # %% ../nbs/00_audio.ipynb #a774881b
 def _name(src): return f"'{src}'" if src is not None else 'audio'
@@ -129,7 +137,7 @@ def normalize_loudness(x:torch.Tensor, sr:int=SR,
 AUDIO_OUT = ('wav', 'flac', 'ogg')
 
 def writable_path(path, exts=AUDIO_OUT, what:str='output') -> Path:
-    "Check before any work that `path` has one of `exts` and that its folder exists or can be made and is writable."
+    "Check before any work that `path` has one of `exts` and that its folder exists or can be made and is writable; remove a killed earlier write's temporary file."
     path = Path(path).expanduser()
     if path.is_dir(): raise AudioError(f"{_name(path)}: is a folder, not a file name for the {what}")
     ext = path.suffix.lower().lstrip('.')
@@ -138,6 +146,7 @@ def writable_path(path, exts=AUDIO_OUT, what:str='output') -> Path:
     while not p.exists() and p != p.parent: p = p.parent               # the nearest folder that exists: the rest is made
     if not p.is_dir(): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is a file, not a folder)")
     if not os.access(p, os.W_OK | os.X_OK): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is not writable)")
+    clear_partials(path)                                              # what a killed earlier write of this output left
     return path
 
 def save_audio(path, # .wav, .flac or .ogg

@@ -458,18 +458,26 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
                    features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents
                   ) -> Path:
     "Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame features."
-    from bass_ld.audio import load_audio
+    import hashlib
+    from bass_ld.audio import load_audio, clear_partials
     from bass_ld.dataset import read_manifest, stem_folder_items, save_latents
     from safetensors import safe_open
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
     items = read_manifest(root, split) if (root / 'manifest.jsonl').exists() else stem_folder_items(root)
-    meta = dict(autoencoder=asdict(ae.cfg), frame_rate=ae.cfg.frame_rate, normalized=True, source=str(root), split=split,
-                features=getattr(features, '__name__', None) if features else None)
+    weights = hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in ae.state_dict().values())).hexdigest()[:16]
+    meta = dict(autoencoder=asdict(ae.cfg), weights=weights, frame_rate=ae.cfg.frame_rate, normalized=True, source=str(root),
+                split=split, features=getattr(features, '__name__', None) if features else None)
+    meta = json.loads(json.dumps(meta))                              # as a part file stores it (tuples become lists)
+    clear_partials(out)
     parts = []
     for k in tqdm(range(0, len(items), shard), disable=not progress, desc='encode'):
         part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors'); parts.append(part)
-        if part.exists(): continue
+        clear_partials(part)                                         # a kill mid-write leaves a temporary file, never a part
+        if part.exists():                                            # finished earlier: reuse it if made the same way
+            with safe_open(str(part), 'pt') as f: md = f.metadata()
+            if json.loads(md['meta']) == meta and sorted(json.loads(md['index'])) == sorted(it['id'] for it in items[k:k + shard]):
+                continue
         lat = {}
         for it in items[k:k + shard]:
             mix, bass = sum(load_audio(p, ae.cfg.sr) for p in it['mix']), load_audio(it['bass'], ae.cfg.sr)

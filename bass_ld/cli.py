@@ -6,13 +6,14 @@
 from __future__ import annotations
 import argparse, inspect, json, logging, os, sys, time
 from pathlib import Path
-# Before torch loads: idle compute threads sleep instead of spinning. On a busy machine spinning threads fight the
-# other processes for the cores: a 20-s generate beside a 2-thread training run took 75 s, 10 s with this (8.5 s
-# with one thread). An OMP_WAIT_POLICY the user set is kept.
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# Before torch loads: an idle compute thread spins only ~0.2 ms (GNU OpenMP counts ~100,000 spins per ms) before it
+# sleeps, instead of OpenMP's default 3 ms. On a busy machine long spinning fights the other processes for the cores
+# (a 60-s generate beside two busy processes: 60 s instead of 3 s); sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs
+# a third of the idle speed. Measured in the README. A wait policy or spin count the user set is kept.
+if 'OMP_WAIT_POLICY' not in os.environ: os.environ.setdefault('GOMP_SPINCOUNT', '20000')
 
 # %% auto #0
-__all__ = ['RESUMABLE', 'spare_inputs', 'parser', 'main']
+__all__ = ['RESUMABLE', 'spare_inputs', 'parser', 'busy_share', 'free_threads', 'main']
 
 # %% ../nbs/12_cli.ipynb #9c02e0fa
 def _same_file(a, b) -> bool:
@@ -253,8 +254,8 @@ def parser() -> argparse.ArgumentParser:
     from bass_ld.audio import SR
     p = argparse.ArgumentParser(prog='bass-ld', description='Bass accompaniment generation via latent diffusion.')
     p.add_argument('-v', '--verbose', action='store_true', help='log progress details')
-    p.add_argument('--threads', type=int, default=None, help='compute threads (default: torch\'s choice, the physical cores, '
-                   'or OMP_NUM_THREADS); on a busy machine fewer threads than cores is often faster')
+    p.add_argument('--threads', type=int, default=None, help='compute threads (default: OMP_NUM_THREADS if set, else the physical cores '
+                   'that are free when the command starts: a busy machine gets fewer, and says so)')
     sub = p.add_subparsers(dest='verb', required=True, metavar='VERB')
     d = sub.add_parser('dataset', help="render the offline paired mix/bass dataset: music21's scores and mma's grooves")
     d.add_argument('--out', required=True, help='dataset folder (re-running resumes it)')
@@ -362,15 +363,35 @@ def parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_demo)
     return p
 
+def busy_share(seconds:float=0.25) -> float:
+    "The share of the machine's CPU time (0 … 1) that other work used over the last `seconds`."
+    import psutil
+    return psutil.cpu_percent(interval=seconds) / 100
+
+def free_threads(n:int, # the threads torch would use (its default: the physical cores)
+                 busy:float # share of the CPU time in use (`busy_share`)
+                ) -> int:
+    "Threads to compute with: the share of `n` that the machine leaves free, at least one."
+    return max(1, min(n, round(n * (1 - busy))))
+
 RESUMABLE = ('dataset', 'train', 'encode', 'evaluate')   # verbs that pick up where an interrupted run stopped
 
 def main(argv=None):
     "Entry point of the `bass-ld` console script."
     a = parser().parse_args(argv)
     a.argv = list(argv) if argv is not None else sys.argv[1:]
+    import torch
     if a.threads is not None:
         if not 1 <= a.threads <= 1024: sys.exit(f'bass-ld {a.verb}: --threads must be 1 .. 1024, not {a.threads}')
-        import torch; torch.set_num_threads(a.threads)
+        torch.set_num_threads(a.threads)
+    elif 'OMP_NUM_THREADS' not in os.environ:                        # neither asked: use the cores that are free now
+        n, busy = torch.get_num_threads(), busy_share()
+        if free_threads(n, busy) < n:
+            torch.set_num_threads(free_threads(n, busy))
+            if not getattr(a, 'quiet', False):
+                print(f'bass-ld {a.verb}: the machine is busy ({busy:.0%} of its CPU time); computing with '
+                      f'{torch.get_num_threads()} of {n} threads (--threads N fixes the count, and with it the seed\'s result)',
+                      file=sys.stderr)
     logging.basicConfig(level=logging.INFO if a.verbose else logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
     try: a.func(a)
     except KeyboardInterrupt:

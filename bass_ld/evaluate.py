@@ -8,7 +8,7 @@ import json, time, hashlib, inspect, shutil, sys
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
-from .audio import SR, AudioError, load_audio, rms_db, atomic_path
+from .audio import SR, AudioError, load_audio, rms_db, atomic_path, clear_partials
 from .dataset import LABELS, read_manifest
 from .metrics import (HOP, bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, audio_health,
                              bootstrap_ci, eval_clips, frechet_distance, timbre_embedder, note_f1, strong_beats, root_on_beats,
@@ -372,6 +372,8 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     from bass_ld.train import hardware
     cfg = cfg or EvalConfig()
     out = Path(out); js = out.with_suffix('.json')
+    clear_partials(js); clear_partials(out)                          # what a killed write left half-done
+    for f in out.parent.glob(f'.{out.stem}_*.tmp.png'): f.unlink()
     items = read_manifest(data, cfg.split)
     if not items: raise ValueError(f"'{data}' has no items in split {cfg.split!r}")
     res = json.loads(js.read_text()) if js.is_file() else {}

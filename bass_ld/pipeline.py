@@ -4,6 +4,7 @@
 
 # %% ../nbs/08_pipeline.ipynb #03c1e172
 from __future__ import annotations
+import sys, time
 from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
@@ -159,11 +160,15 @@ def _variations(self:BassGenerator, mix, sr:int=SR, k:int=4, seed:int=0, progres
     if k < 1: raise ValueError(f'variations must be >= 1, got {k}')
     x = to_mono(mix, sr, self.sr, src='mix')
     chroma, out = mix_chroma(x, self.sr), []
+    t0 = time.perf_counter()
     for s in range(seed, seed + k):
         b = self.generate(x, self.sr, seed=s, progress=progress, **kw)
         h, f = harmonic_agreement(b, None, self.sr, chroma=chroma), onset_f1(b, x, self.sr)
         score = sum(v for v in (h, f) if math.isfinite(v)) / 2
         out.append(Variation(b, s, h, f, score))
+        if progress and len(out) < k:                                # the time left, from the variations so far
+            each = (time.perf_counter() - t0) / len(out)
+            print(f'variation {len(out)} of {k} done; about {each * (k - len(out)):.0f} s left ({each:.1f} s each)', file=sys.stderr)
     return sorted(out, key=lambda v: -v.score)
 
 BassGenerator.variations = _variations

@@ -170,6 +170,7 @@ class Trainer:
         self.ema = EMA(model, ema)
         self.step, self.epoch, self.pos, self.history, self.valid, self.seconds = 0, 0, 0, [], [], 0.0
         torch.manual_seed(seed)
+        for p in self.out.glob('.*.tmp') if self.out.is_dir() else (): p.unlink()     # what a killed save left half-written
         if (self.out / 'last.safetensors').exists(): self.load()
 
     def autocast(self):

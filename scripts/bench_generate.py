@@ -9,13 +9,15 @@ bundled example tiled to length (real music, so the sampler does real work).
 
 Prints a markdown table (steady state: the second of two runs, after a warm-up of the same length; 600 s runs once).
 `--busy 0 2` runs every length on an idle machine and again beside two busy processes (pure-Python loops, one core
-each), as on a machine shared with other work. Children get OMP_WAIT_POLICY=PASSIVE, as `bass-ld` sets it.
+each), as on a machine shared with other work. Children start as `bass-ld` does: GOMP_SPINCOUNT=20000 (unless a
+wait policy is set), and without --threads the share of the cores the machine leaves free (`bass_ld.cli.free_threads`).
 """
 import argparse, json, os, resource, subprocess, sys, time
 
 def one(seconds, steps, device, threads, repeats):
     import torch
-    if threads: torch.set_num_threads(threads)
+    from bass_ld.cli import busy_share, free_threads
+    torch.set_num_threads(threads or free_threads(torch.get_num_threads(), busy_share()))
     from bass_ld.audio import load_audio
     from bass_ld.autoencoder import WEIGHTS
     from bass_ld.pipeline import BassGenerator
@@ -48,9 +50,11 @@ def main():
     if a._one is not None:
         print(json.dumps(one(a._one, a.steps, a.device, a.threads, 1 if a._one >= 300 else 2))); return
     rows = []
-    env = {**os.environ, 'OMP_WAIT_POLICY': os.environ.get('OMP_WAIT_POLICY', 'PASSIVE')}
+    env = dict(os.environ)
+    if 'OMP_WAIT_POLICY' not in env: env.setdefault('GOMP_SPINCOUNT', '20000')
     for busy in a.busy:
         hogs = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(busy)]
+        time.sleep(1 if busy else 0)
         try:
             for s in a.seconds:
                 cmd = [sys.executable, __file__, '--_one', str(s), '--steps', str(a.steps)] + \
@@ -60,9 +64,9 @@ def main():
                 rows.append({**json.loads(r.stdout.strip().splitlines()[-1]), 'busy': busy}); print(rows[-1], file=sys.stderr)
         finally:
             for h in hogs: h.kill()
-    print(f"| mix length | steps | device | other busy processes | wall (s) | real-time factor | peak RSS (MB) |\n|---|---|---|---|---|---|---|")
+    print(f"| mix length | steps | device | other busy processes | threads | wall (s) | real-time factor | peak RSS (MB) |\n|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['seconds']:g} s | {r['steps']} | {r['hardware']} | {r['busy']} | {r['wall'][-1]:.1f} | {r['rtf']:.1f}× | {r['peak_rss_mb']}"
+        print(f"| {r['seconds']:g} s | {r['steps']} | {r['hardware']} | {r['busy']} | {r['threads']} | {r['wall'][-1]:.1f} | {r['rtf']:.1f}× | {r['peak_rss_mb']}"
               + (f" (GPU {r['cuda_peak_mb']})" if r['cuda_peak_mb'] else '') + ' |')
     if a.json:
         with open(a.json + '.tmp', 'w') as f: json.dump(rows, f, indent=1)

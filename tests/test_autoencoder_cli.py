@@ -78,3 +78,30 @@ def test_train_tiny_resumes_then_encodes(small_data, tmp_path, bass_ld_cmd):
     assert sorted(ds.ids) == sorted(items) and not list(tmp_path.glob('.lat.part*'))
     for k, (mix, bass, _) in ds.data.items():
         assert mix.shape == bass.shape == (60, math.ceil(round(items[k]['duration'] * SR) / 4096)) and mix.dtype == torch.float16
+
+def test_killed_encode_resumes_to_the_same_latents(small_data, tmp_path, bass_ld_cmd):
+    "SIGKILL `encode` at several moments, run it again: the file equals an uninterrupted encode's, nothing stale is left,"
+    " and a finished part made with other weights is encoded afresh, not reused."
+    import signal, time
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+    ref, out = tmp_path / 'ref.safetensors', tmp_path / 'lat.safetensors'
+    t = time.time()
+    r = run(bass_ld_cmd, 'encode', '--data', small_data, '--out', ref, '--quiet')
+    assert r.returncode == 0, r.stderr
+    took = time.time() - t
+    for share in (0.6, 0.85, 0.97):                                  # kill late: while encoding, writing a part, merging
+        p = subprocess.Popen(bass_ld_cmd + ['encode', '--data', str(small_data), '--out', str(out), '--quiet'],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(share * took); p.send_signal(signal.SIGKILL); p.wait()
+    part = tmp_path / '.lat.part00000.safetensors'                   # a finished part from another autoencoder
+    with safe_open(str(ref), 'pt') as f: md = f.metadata()
+    meta = json.loads(md['meta']) | {'weights': '0' * 16}
+    save_file({k: torch.zeros_like(v) for k, v in load_file(str(ref)).items()}, str(part),
+              metadata={'index': md['index'], 'meta': json.dumps(meta)})
+    (tmp_path / '.lat.part00000.k1l2.tmp.safetensors').write_bytes(b'half')  # and a half-written one from a kill
+    r = run(bass_ld_cmd, 'encode', '--data', small_data, '--out', out, '--quiet')
+    assert r.returncode == 0, r.stderr
+    a, b = load_file(str(ref)), load_file(str(out))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['lat.safetensors', 'ref.safetensors']

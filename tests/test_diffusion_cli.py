@@ -1,5 +1,5 @@
 "The diffusion model as a user meets it: `bass-ld generate` with the shipped weights, and `bass-ld train diffusion`."
-import json, subprocess
+import json, re, subprocess
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf, torch, torchaudio
 from bass_ld.audio import SR, load_audio, rms_db
@@ -80,13 +80,15 @@ def test_ten_minute_mix_keeps_its_exact_duration(tmp_path, bass_ld_cmd):
     assert info.frames == n and info.samplerate == SR
 
 def test_generate_variations_and_midi(tmp_path, bass_ld_cmd):
-    "--variations K writes K ranked basses with their scores; --midi transcribes the best into a bass-register track."
+    "--variations K writes K ranked basses with their scores, estimating the time left as it goes; --midi transcribes the best into a bass-register track."
     import pretty_midi
     mix = load_audio(EXAMPLES / 'example_mix.flac')[: 6 * SR]
     sf.write(tmp_path / 'mix.wav', mix.numpy(), SR)
     r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'bass.wav', '--steps', 4,
-            '--variations', 3, '--midi', tmp_path / 'bass.mid', '--quiet')
+            '--variations', 3, '--midi', tmp_path / 'bass.mid')
     assert r.returncode == 0, r.stderr
+    left = re.findall(r'variation (\d) of 3 done; about (\d+) s left', r.stderr)     # the time estimate as it goes
+    assert [i for i, _ in left] == ['1', '2'] and int(left[0][1]) >= int(left[1][1]), r.stderr[-500:]
     rows = json.loads((tmp_path / 'bass.variations.json').read_text())
     assert [x['rank'] for x in rows] == [1, 2, 3] and sorted(x['seed'] for x in rows) == [0, 1, 2]
     assert rows[0]['score'] >= rows[1]['score'] >= rows[2]['score']
@@ -112,6 +114,8 @@ def test_training_killed_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, 
     while not (tmp_path / 'cut' / 'history.json').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
     p.send_signal(signal.SIGKILL); p.wait()
     assert not (tmp_path / 'cut' / 'model.safetensors').exists()                             # it was killed before the end
+    (tmp_path / 'cut' / '.last.safetensors.q9w8.tmp').write_bytes(b'half')               # as a kill mid-save leaves it
     r = subprocess.run(args(tmp_path / 'cut'), capture_output=True, text=True, timeout=600); assert r.returncode == 0, r.stderr
     a, b = load_file(str(tmp_path / 'whole' / 'model.safetensors')), load_file(str(tmp_path / 'cut' / 'model.safetensors'))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert not list((tmp_path / 'cut').glob('.*'))                                            # the resumed run removed it
