@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The pilot table of nbs/03b_pitch: diffusion recipes trained on the same short budget, then compared (a research
+"""The pilot table of nbs/06b_pitch: diffusion recipes trained on the same short budget, then compared (a research
 harness, not a test; every run is also a `bass-ld train diffusion` command except the mix-features-only pilot).
 
     python scripts/diffusion_pilots.py train RUN --latents LAT [--steps 2000] [--features] [--mix-only] [--p-mean X] [--aux W]
@@ -7,7 +7,7 @@ harness, not a test; every run is also a `bass-ld train diffusion` command excep
     python scripts/diffusion_pilots.py audio RUN... --data PAIRS         # decoded audio: the evaluation's metrics, ~1 min
 
 `measure` samples 64 valid-split crops of 64 frames (25 Heun steps, seed 0) at w = 1 and rescaled w = 4 and reads the
-pitch class of every frame with the shipped pitch probe (05b_harmony): its accuracy against the labelled pitch class
+pitch class of every frame with the shipped pitch probe (10_harmony): its accuracy against the labelled pitch class
 and the mix's chroma at it (harmonic agreement in the latent domain); for models with note channels also the notes'
 own pitch class. `audio` decodes 24 valid clips and scores them as `bass-ld evaluate` does. Runs train with one
 thread each, so two can share a 2-core machine.

@@ -3,7 +3,7 @@
 stem of a *different* test piece, its timbre cycling through all twelve labels. Generate without grounding and
 with each grounding variant/strength; the shipped timbre classifier says which timbre each result sounds like.
 Style accuracy = share classified as the reference's timbre. Also harmonic agreement and onset F1 with the mix.
-Writes nbs/results/grounding_eval.json (read by nbs/06_grounding.ipynb).
+Writes nbs/results/grounding_eval.json (read by nbs/09_grounding.ipynb).
 
     .venv/bin/python scripts/eval_grounding.py --data /path/to/pairs [--n 48]
 """

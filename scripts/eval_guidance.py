@@ -2,7 +2,7 @@
 """Plain vs rescaled classifier-free guidance on the test split: for w in {1,2,4,8,12,16}, sample 11.9 s clips
 (the training crop, 64 latent frames) of test mixes, decode, and measure latent spread, audio health, distance
 to the w=1 output of the same seed, and fit to the mix. Writes nbs/results/guidance_eval.json (read by
-nbs/05_guidance.ipynb).
+nbs/08_guidance.ipynb).
 
     .venv/bin/python scripts/eval_guidance.py --data /path/to/pairs --choose   # first: pick the default phi and w on the valid split
     .venv/bin/python scripts/eval_guidance.py --data /path/to/pairs [--n 24]   # then: the test-split sweep (keeps the choice)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Harmony guidance (nbs/05b_harmony) on held-out clips: does the generated bass play what the mix sounds?
+"""Harmony guidance (nbs/10_harmony) on held-out clips: does the generated bass play what the mix sounds?
 
     .venv/bin/python scripts/eval_harmony.py --data /path/to/pairs --choose   # first: the default strength, on the valid split
     .venv/bin/python scripts/eval_harmony.py --data /path/to/pairs            # then: the test split (keeps the choice)
@@ -10,7 +10,7 @@ agreement comes closest to the true basses' on the same clips. The test run comp
 4x that (256 frames, 12 clips of consecutive test pairs), the true bass, another clip's true bass, and the shipped
 defaults with the guidance off and on (same noise): harmonic agreement (PESTO pitch of the decoded bass, CQT chroma of
 the mix; the guidance uses STFT chroma), onset F1, raw chroma accuracy against the true bass, and loudness, with
-bootstrap intervals of the per-clip differences. Writes nbs/results/harmony_eval.json (read by 05b_harmony).
+bootstrap intervals of the per-clip differences. Writes nbs/results/harmony_eval.json (read by 10_harmony).
 """
 import argparse, inspect, json, time
 from pathlib import Path

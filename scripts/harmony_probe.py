@@ -8,7 +8,7 @@
    with the null condition (w = 0), with another crop's mix, and with plain guidance at w = 4, then reads their
    pitch classes with the probe. Harmonic agreement in the latent domain: the mix's chroma (normalised by its
    largest bin) at the read pitch class, averaged over frames where the true bass sounds — the measure of
-   `09_metrics`, without decoding or a pitch tracker. The true bass latent and another crop's true bass give the
+   `04_metrics`, without decoding or a pitch tracker. The true bass latent and another crop's true bass give the
    ceiling and the floor. About 30 s per checkpoint on 2 CPU cores.
 
 A model that follows the harmony scores clearly above the "other mix" and "null" rows; one that ignores it ties
@@ -84,7 +84,7 @@ def main():
         for k, c in enumerate(crops):
             if not c['voiced'].any(): continue
             p = pcs(z[k]); acc.append(float((p == c['pc'])[c['voiced']].mean()))
-            f0 = librosa.midi_to_hz(p + 48)            # the pitch class read, as a frequency: 09_metrics' measure takes f0
+            f0 = librosa.midi_to_hz(p + 48)            # the pitch class read, as a frequency: 04_metrics' measure takes f0
             agr.append(harmonic_agreement(None, None, pitch=(None, f0, c['voiced']), chroma=c['chroma']))
         return dict(pitch_class_acc=round(float(np.mean(acc)), 4), harmonic=round(float(np.mean(agr)), 4))
     bass = np.stack([c['bass'] for c in crops])

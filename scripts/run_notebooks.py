@@ -10,8 +10,8 @@ import os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-SLOW_FIRST = ['04_diffusion', '09b_evaluate', '02_autoencoder', '05_guidance', '06_grounding', '08_pipeline',
-              '05b_harmony', '03_unet', '09_metrics']
+SLOW_FIRST = ['07_diffusion', '12_evaluate', '05_autoencoder', '08_guidance', '09_grounding', '11_pipeline',
+              '10_harmony', '06_unet', '04_metrics']
 
 def run(nb: Path, flags: str) -> tuple[Path, int, float, str, int]:
     cmd = ['nbdev_test', '--path', str(nb), '--n_workers', '0'] + (['--flags', flags] if flags else [])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Screenshot of the widget app (nbs/11_widgets) as it looks in JupyterLab, for the docs. Not a test.
+"""Screenshot of the widget app (nbs/14_widgets) as it looks in JupyterLab, for the docs. Not a test.
 
 Starts JupyterLab (no token, a free local port) on a scratch notebook that builds `BassApp`, generates once with
 the bundled example and its defaults, and displays the app; then a headless Chromium, driven by Playwright, runs

@@ -114,7 +114,7 @@ def test_training_killed_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, 
     while not (tmp_path / 'cut' / 'history.json').exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
     p.send_signal(signal.SIGKILL); p.wait()
     assert not (tmp_path / 'cut' / 'model.safetensors').exists()                             # it was killed before the end
-    (tmp_path / 'cut' / '.last.safetensors.q9w8.tmp').write_bytes(b'half')               # as a kill mid-save leaves it
+    (tmp_path / 'cut' / '.last.q9w8.tmp.safetensors').write_bytes(b'half')               # as a kill mid-save leaves it
     r = subprocess.run(args(tmp_path / 'cut'), capture_output=True, text=True, timeout=600); assert r.returncode == 0, r.stderr
     a, b = load_file(str(tmp_path / 'whole' / 'model.safetensors')), load_file(str(tmp_path / 'cut' / 'model.safetensors'))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

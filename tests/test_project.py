@@ -41,3 +41,42 @@ def test_console_script_declared_and_installed(bass_ld_cmd):
     assert cfg['DEFAULT']['console_scripts'].startswith('bass-ld=bass_ld.cli:main')
     r = subprocess.run(bass_ld_cmd + ['--help'], capture_output=True, text=True)
     assert r.returncode == 0 and 'dataset' in r.stdout and 'demo' in r.stdout
+
+def _notebook_of(pkg:Path) -> dict:
+    "Each exported module of `pkg` and the position of the notebook it is written from (by file name, as a learner reads)."
+    nbs = sorted(p.name for p in (ROOT / 'nbs').glob('[0-9]*.ipynb'))
+    order = {}
+    for f in pkg.glob('*.py'):
+        m = re.search(r'File to edit: \.\./nbs/(\S+\.ipynb)', f.read_text())
+        if m: order[f.stem] = nbs.index(m.group(1))
+    return order
+
+def _imported(f:Path) -> set:
+    "The package modules that module file `f` imports anywhere: at the top, inside functions, relative or absolute."
+    import ast
+    out = set()
+    for n in ast.walk(ast.parse(f.read_text())):
+        if isinstance(n, ast.ImportFrom) and n.module:
+            if n.level == 1: out.add(n.module.split('.')[0])
+            elif n.module.startswith('bass_ld.'): out.add(n.module.split('.')[1])
+        if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module == 'bass_ld': out.update(a.name for a in n.names)
+        if isinstance(n, ast.Import): out.update(a.name.split('.')[1] for a in n.names if a.name.startswith('bass_ld.'))
+    return out
+
+def backward_imports(pkg:Path) -> list:
+    "(module, what it imports) for every import of a module whose notebook does not come earlier."
+    order = _notebook_of(pkg)
+    return sorted((m, i) for m in order for i in _imported(pkg / f'{m}.py') if i in order and i != m and order[i] >= order[m])
+
+def test_imports_only_point_backwards(tmp_path):
+    "A learner reading nbs/ in order never needs a later notebook: no module imports one from a later notebook (so no"
+    " cycle either); the check itself catches a backward import planted in a copy of the package."
+    import shutil
+    pkg = ROOT / 'bass_ld'
+    assert len(_notebook_of(pkg)) >= 15
+    assert backward_imports(pkg) == []
+    bad = tmp_path / 'bass_ld'
+    shutil.copytree(pkg, bad, ignore=shutil.ignore_patterns('weights', 'examples', '__pycache__'))
+    (bad / 'core.py').write_text((bad / 'core.py').read_text() + '\ndef _late():\n    from bass_ld.pipeline import BassGenerator\n')
+    (bad / 'metrics.py').write_text((bad / 'metrics.py').read_text() + '\nfrom .grounding import TimbreClassifier\n')
+    assert backward_imports(bad) == [('core', 'pipeline'), ('metrics', 'grounding')]
