@@ -398,3 +398,5 @@ def main(argv=None):
         if a.verb in RESUMABLE: sys.exit(f'bass-ld {a.verb}: interrupted (finished work is kept; run the same command to resume)')
         sys.exit(f'bass-ld {a.verb}: interrupted (every file is written whole or not at all: nothing half-written is left)')
     except (ValueError, OSError, RuntimeError) as e: sys.exit(f'bass-ld {a.verb}: {e}')
+
+if __name__ == '__main__': main()                                   # `python -m bass_ld.cli ...` works like `bass-ld ...`

@@ -80,3 +80,8 @@ def test_imports_only_point_backwards(tmp_path):
     (bad / 'core.py').write_text((bad / 'core.py').read_text() + '\ndef _late():\n    from bass_ld.pipeline import BassGenerator\n')
     (bad / 'metrics.py').write_text((bad / 'metrics.py').read_text() + '\nfrom .grounding import TimbreClassifier\n')
     assert backward_imports(bad) == [('core', 'pipeline'), ('metrics', 'grounding')]
+
+def test_module_entry_point_runs_the_cli():
+    "`python -m bass_ld.cli` is the console script (the tests' fallback when `bass-ld` is not installed)."
+    r = subprocess.run([sys.executable, '-m', 'bass_ld.cli', 'generate', '--help'], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.startswith('usage: bass-ld generate'), r.stdout[:200] + r.stderr[-500:]
