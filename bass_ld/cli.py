@@ -399,4 +399,6 @@ def main(argv=None):
         sys.exit(f'bass-ld {a.verb}: interrupted (every file is written whole or not at all: nothing half-written is left)')
     except (ValueError, OSError, RuntimeError) as e: sys.exit(f'bass-ld {a.verb}: {e}')
 
+# %% ../nbs/15_cli.ipynb #fa92283e
+#| eval: false
 if __name__ == '__main__': main()                                   # `python -m bass_ld.cli ...` works like `bass-ld ...`
