@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_cli.ipynb #9843430b
 from __future__ import annotations
-import argparse, inspect, json, logging, os, sys, time
+import argparse, json, logging, os, sys, time
 from pathlib import Path
 # Before torch loads: an idle compute thread spins only ~0.2 ms (GNU OpenMP counts ~100,000 spins per ms) before it
 # sleeps, instead of OpenMP's default 3 ms. On a busy machine long spinning fights the other processes for the cores
@@ -157,8 +157,10 @@ def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
     from bass_ld.pipeline import BassGenerator, transcribe, write_midi, BASS_REGISTER
-    from bass_ld.pipeline import check_settings
-    check_settings(steps=a.steps, cfg=a.cfg, harmony=a.harmony, grounding=a.grounding, seed=a.seed, variations=a.variations)
+    from bass_ld.pipeline import check_settings, SamplingConfig
+    c = SamplingConfig(steps=a.steps, w=a.w, guidance=a.guidance, harmony=a.harmony, grounding=a.grounding,
+                       grounding_kind=a.grounding_kind, seed=a.seed, sampler=a.sampler)      # every setting checked before any work
+    check_settings(seed=a.seed, variations=a.variations)
     o = Path(a.out)
     spare_inputs([a.mix, a.style], [a.out, a.together, a.midi] + [o.with_name(f'{o.stem}.variations.json')] * (a.variations > 1))
     from bass_ld.audio import writable_path
@@ -170,14 +172,13 @@ def _generate(a):
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     t = time.time()
-    res = g.generate(mix, g.sr, style_z=style, grounding=a.grounding, grounding_kind=a.grounding_kind, steps=a.steps,
-                     cfg=a.cfg, guidance=a.guidance, harmony=a.harmony, seed=a.seed, sampler=a.sampler, progress=not a.quiet, variations=a.variations)
+    res = g.generate(mix, g.sr, style_z=style, config=c, progress=not a.quiet, variations=a.variations)
     out = Path(a.out)
     bass = res[0].bass if a.variations > 1 else res
     save_audio(out, bass, g.sr)
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
     harm = f'harmony {a.harmony:g}' if g.probe is not None else 'harmony off (no pitch probe for this autoencoder: --probe)'
-    how = f"{a.steps} {a.sampler} steps, {a.guidance} cfg {a.cfg:g}, {harm}, seed {a.seed}"
+    how = f"{c.steps} {c.sampler} steps, {c.guidance} guidance w {c.w:g}, {harm}, seed {c.seed}"
     if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
     print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {out}" + (f", mix + bass in {a.together}" if a.together else '')
           + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
@@ -298,23 +299,23 @@ def parser() -> argparse.ArgumentParser:
                    'Outputs never overwrite an input (refused); an existing other file is replaced atomically '
                    '(the finished file or the old one, never half of one)')
     g.add_argument('--together', default=None, help='also write mix + generated bass here')
-    g.add_argument('--steps', type=int, default=25, help='sampling steps (default 25)')
-    gen = inspect.signature(__import__('bass_ld.pipeline', fromlist=['x']).BassGenerator.generate).parameters
-    dflt = lambda k: gen[k].default
-    g.add_argument('--cfg', type=float, default=dflt('cfg'), help=f"guidance strength w (1 = none; default {dflt('cfg'):g})")
-    g.add_argument('--guidance', choices=['rescaled', 'plain'], default=dflt('guidance'),
+    D = __import__('bass_ld.pipeline', fromlist=['x']).SamplingConfig()          # the shipped defaults, one place
+    g.add_argument('--steps', type=int, default=D.steps, help=f'sampling steps (default {D.steps})')
+    g.add_argument('--w', '--cfg', dest='w', type=float, default=D.w,
+                   help=f"guidance strength w (1 = the conditional model alone; default {D.w:g}); --cfg is its old name")
+    g.add_argument('--guidance', choices=['rescaled', 'plain'], default=D.guidance,
                    help='rescaled: keeps the latent scale at any w (default); plain: classic CFG')
-    g.add_argument('--harmony', type=float, default=dflt('harmony'), help=f"harmony guidance strength (0 = off; default {dflt('harmony'):g})")
+    g.add_argument('--harmony', type=float, default=D.harmony, help=f"harmony guidance strength (0 = off; default {D.harmony:g})")
     g.add_argument('--style', default=None, help='reference bass recording (>= 1 s): the timbre to take')
-    g.add_argument('--grounding', type=float, default=dflt('grounding'), help=f"grounding strength 0..1 with --style (default {dflt('grounding'):g})")
-    g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=dflt('grounding_kind'),
+    g.add_argument('--grounding', type=float, default=D.grounding, help=f"grounding strength 0..1 with --style (default {D.grounding:g})")
+    g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=D.grounding_kind,
                    help='stats: match channel statistics (default); nn: pull to nearest reference frames')
-    g.add_argument('--seed', type=int, default=0, help='seed: the same seed gives the same bass on one machine at one thread count (--threads); '
+    g.add_argument('--seed', type=int, default=D.seed, help='seed: the same seed gives the same bass on one machine at one thread count (--threads); '
                    'another thread count sums in another order and gives a close, not identical, bass')
     g.add_argument('--variations', type=int, default=1, help='generate K bass lines (seeds SEED..SEED+K-1), ranked by fit to the mix; '
                    'OUT is the best, all are written as OUT.varRANK-seedS with scores in OUT.variations.json')
     g.add_argument('--midi', default=None, help='also transcribe the (best) bass into this MIDI file')
-    g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default='heun')
+    g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default=D.sampler)
     g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')
     g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
     g.add_argument('--probe', default=None, help='pitch probe weights for harmony guidance (default: the shipped one, with the shipped autoencoder)')

@@ -12,7 +12,7 @@ from .unet import UNetConfig, UNET_CONFIGS, UNet1d
 from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
 
 # %% auto #0
-__all__ = ['HEUN_MAX_JUMP', 'SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'P_MEAN', 'P_STD', 'edm_scalings', 'Denoiser',
+__all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'edm_scalings', 'Denoiser',
            'karras_sigmas', 'sample_euler', 'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent',
            'LatentCrops', 'DenoiseCheck', 'diffusion_loss', 'train_diffusion']
 
@@ -24,6 +24,8 @@ def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
     return sigma_data ** 2 / s2, sigma * sigma_data / s2.sqrt(), 1 / s2.sqrt(), sigma.log() / 4
 
 # %% ../nbs/07_diffusion.ipynb #e61a1914
+P_MEAN, P_STD = 0.0, 1.5     # training noise levels: ln σ ~ N(P_MEAN, P_STD²) — shifted up from EDM's (-1.2, 1.2), see below
+
 class Denoiser(nn.Module):
     "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, mix) around a `UNet1d` (EDM preconditioning)."
     def __init__(self, net:UNet1d, sigma_data:float=1.0,
@@ -43,7 +45,7 @@ class Denoiser(nn.Module):
         c_skip, c_out, c_in, c_noise = (v.view(-1, 1, 1).to(x.dtype) for v in edm_scalings(sigma, self.sigma_data))
         return c_skip * x + c_out * self.net(c_in * x, c_noise.view(-1), cond, drop).to(x.dtype)
 
-    def loss(self, bass, mix, mask=None, p_uncond:float=0.1, P_mean:float=-1.2, P_std:float=1.2,
+    def loss(self, bass, mix, mask=None, p_uncond:float=0.1, P_mean:float=P_MEAN, P_std:float=P_STD,
              extra=None, # fn(denoised, bass, mask) -> dict(loss=..., logged terms): an added loss on the denoised estimate
             ) -> dict:
         "EDM training loss on clean bass latents given mix latents; `mask` (B, T) marks real frames."
@@ -165,12 +167,15 @@ def windowed(model, window:int=1024, # frames seen at once; longer inputs are cu
 
 # %% ../nbs/07_diffusion.ipynb #c107f923
 def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normalised mix latent
-                    steps:int=25, cfg:float=2.0, seed:int=0, sampler:str='heun',
+                    steps:int=25, w:float=1.0, # guidance strength: 1 = the conditional model alone (`guided`)
+                    seed:int=0, sampler:str='heun',
                     sigma_max:float=80.0, sigma_min:float=0.002, window:int=1024, overlap:int=128,
                     rescale=None, # fn(guided, conditional) -> estimate: the guidance fix (08_guidance)
                     ground=None, # fn(denoised, sigma) -> estimate, applied to the whole sequence: style grounding (09_grounding)
-                    callback=None, **sampler_kw) -> torch.Tensor:
+                    callback=None, cfg:float|None=None, # the old name of `w`
+                    **sampler_kw) -> torch.Tensor:
     "Sample a bass latent for `mix` with the EDM sampler `sampler`; deterministic for a seed."
+    if cfg is not None: w = cfg
     if sampler not in SAMPLERS: raise ValueError(f'unknown sampler {sampler!r}; choose from {sorted(SAMPLERS)}')
     single = mix.dim() == 2
     mix = (mix[None] if single else mix).to(den.device, torch.float32)
@@ -179,7 +184,7 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
     sig = karras_sigmas(steps, sigma_min, sigma_max).to(den.device)
     x = torch.randn((mix.shape[0], den.net.cfg.latent, mix.shape[-1]), generator=g).to(den.device) * sig[0]
     if sampler == 'stochastic': sampler_kw.setdefault('generator', g)
-    model = windowed(guided(den, cfg, rescale), window, overlap)
+    model = windowed(guided(den, w, rescale), window, overlap)
     if ground is not None: model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
     with torch.no_grad():
         z = SAMPLERS[sampler](model, x, sig, extra_args=dict(cond=mix), callback=callback, **sampler_kw)
@@ -240,7 +245,6 @@ DIFF_TRAIN = dict(
     paper=dict(steps=40000, batch=64, frames=128, lr=2e-4, valid_every=1000),
 )
 CHECK_SIGMAS = (0.05, 0.2, 0.5, 1.0, 2.0, 5.0)
-P_MEAN, P_STD = 0.0, 1.5     # training noise levels: ln σ ~ N(P_MEAN, P_STD²) — shifted up from EDM's (-1.2, 1.2), see below
 
 class DenoiseCheck:
     "Callback: EMA model's denoising MSE on fixed valid crops at fixed σ, with the mix and with the null condition."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_evaluate.ipynb #db68cb49
 from __future__ import annotations
-import json, time, hashlib, inspect, shutil, sys
+import json, time, hashlib, shutil, sys
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
@@ -46,8 +46,8 @@ class EvalConfig:
         if bad: raise ValueError(f'unknown parts {sorted(bad)}; choose from {PARTS}')
         if min(self.n, self.curve_n, self.style_n, self.length_n) < 2: raise ValueError('every part needs at least 2 clips')
         from bass_ld.pipeline import check_settings                   # the sampling settings, before any work
-        check_settings(steps=self.steps, cfg=self.high_w, seed=self.seed)
-        for w in self.ws: check_settings(cfg=w)
+        check_settings(steps=self.steps, w=self.high_w, seed=self.seed)
+        for w in self.ws: check_settings(w=w)
         if any(not 0 <= s <= 1 for s in self.strengths): raise ValueError(f'grounding strengths must be in [0, 1], not {self.strengths}')
         if self.clip_frames is not None and not 8 <= self.clip_frames <= 4096:
             raise ValueError(f'clip_frames must be 8 .. 4096 latent frames, not {self.clip_frames}')
@@ -143,7 +143,8 @@ def summarise(rows:list[dict], embs:list|None=None, ref_embs=None) -> dict:
 # %% ../nbs/12_evaluate.ipynb #0d0ababc
 def sample_clips(g, # a `BassGenerator`
                  z_mix:torch.Tensor, # (B, C, T) mix latents
-                 samples:int, cfg:float, guidance:str='rescaled', steps:int=25, seed:int=0,
+                 samples:int, w:float, # guidance strength
+                 guidance:str='rescaled', steps:int=25, seed:int=0,
                  refs:list|None=None, # per-clip reference latents to ground towards, or None
                  strength:float=1.0, kind:str='stats',
                  harmony:float=0.0, # harmony guidance strength (10_harmony; needs `g.probe` and `h_mix`)
@@ -155,15 +156,15 @@ def sample_clips(g, # a `BassGenerator`
     from bass_ld.guidance import guidance_rescale
     from bass_ld.grounding import grounding_fn
     from bass_ld.harmony import harmony_guidance, then
-    d = inspect.signature(g.generate).parameters
-    rescale = guidance_rescale(guidance, d['phi'].default, d['per'].default)
+    from bass_ld.pipeline import SamplingConfig
+    rescale = guidance_rescale(guidance, SamplingConfig().phi, SamplingConfig().per)
     steer = lambda i: (harmony_guidance(g.probe, h_mix if i is None else h_mix[i], harmony, g.den.sigma_data)
                        if harmony and g.probe is not None else None)
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
     if refs is None or strength == 0:
-        z = generate_latent(g.den, cond, steps=steps, cfg=cfg, seed=seed, rescale=rescale, ground=g.on_latent(steer(None)))
+        z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=g.on_latent(steer(None)))
     else:
-        z = torch.stack([generate_latent(g.den, cond[i], steps=steps, cfg=cfg, seed=seed + i, rescale=rescale,
+        z = torch.stack([generate_latent(g.den, cond[i], steps=steps, w=w, seed=seed + i, rescale=rescale,
                                          ground=g.on_latent(then(grounding_fn(refs[i], strength, kind), steer(i))))
                          for i in range(len(z_mix))])
     z = z[:, :g.ae.cfg.latent]                                     # the note channels of a model with features are not audio
@@ -171,7 +172,9 @@ def sample_clips(g, # a `BassGenerator`
 
 # %% ../nbs/12_evaluate.ipynb #f23e47d2
 def _defaults(g) -> dict:
-    return {k: v.default for k, v in inspect.signature(g.generate).parameters.items() if v.default is not inspect.Parameter.empty}
+    "The shipped sampling settings (`SamplingConfig`), as the parts use and record them."
+    from bass_ld.pipeline import SamplingConfig
+    return asdict(SamplingConfig())
 
 def _latents(g, clips:list[dict], refs:bool=False) -> tuple:
     "Mix latents (B, C, T) of `clips` and (with `refs`) their reference latents, encoded once per clip and kept on it."
@@ -223,12 +226,12 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
     z_mix, refs = _latents(g, clips, refs=True)
     n = len(clips)
     systems = {'true bass': None, THROUGH_AE: None, OTHER: None, RULE: None,
-               'unconditional (w = 0)': dict(cfg=0.0, guidance='plain'),
-               'conditional, no guidance (w = 1)': dict(cfg=1.0, guidance='plain'),
-               f'plain CFG, w = {hw:g}': dict(cfg=hw, guidance='plain'),
-               f'rescaled CFG, w = {hw:g}': dict(cfg=hw, guidance='rescaled'),
-               f'rescaled CFG, w = {hw:g} + harmony': dict(cfg=hw, guidance='rescaled', harmony=d['harmony'], h_mix=_harmonies(g, clips)),
-               f'rescaled CFG, w = {hw:g} + harmony + grounding': dict(cfg=hw, guidance='rescaled', refs=refs, strength=d['grounding'],
+               'unconditional (w = 0)': dict(w=0.0, guidance='plain'),
+               'conditional, no guidance (w = 1)': dict(w=1.0, guidance='plain'),
+               f'plain CFG, w = {hw:g}': dict(w=hw, guidance='plain'),
+               f'rescaled CFG, w = {hw:g}': dict(w=hw, guidance='rescaled'),
+               f'rescaled CFG, w = {hw:g} + harmony': dict(w=hw, guidance='rescaled', harmony=d['harmony'], h_mix=_harmonies(g, clips)),
+               f'rescaled CFG, w = {hw:g} + harmony + grounding': dict(w=hw, guidance='rescaled', refs=refs, strength=d['grounding'],
                                                                         kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))}
     out = {}
     for name, kw in systems.items():
@@ -255,7 +258,7 @@ def part_guidance(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
     for w in cfg.ws:
         for kind in ('plain', 'rescaled'):
             if w == 1 and kind == 'rescaled': out[kind][str(w)] = out['plain'][str(w)]; continue  # w = 1: nothing to rescale
-            basses, z = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=float(w), guidance=kind, steps=cfg.steps, seed=cfg.seed)
+            basses, z = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=float(w), guidance=kind, steps=cfg.steps, seed=cfg.seed)
             rows = [sc(i, b, c['target'])[0] | dict(latent_std=float(z[i].std())) for i, (b, c) in enumerate(zip(basses, clips))]
             out[kind][str(w)] = summarise(rows)
     return out
@@ -265,9 +268,9 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
     d = _defaults(g)
     L = len(clips[0]['mix'])
     z_mix, refs = _latents(g, clips, refs=True)
-    out = dict(cfg=d['cfg'], guidance=d['guidance'], kind=d['grounding_kind'], harmony=d['harmony'], chance=round(1 / len(LABELS), 4), by_strength={})
+    out = dict(cfg=d['w'], guidance=d['guidance'], kind=d['grounding_kind'], harmony=d['harmony'], chance=round(1 / len(LABELS), 4), by_strength={})
     for s in cfg.strengths:
-        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
+        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=d['w'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
                                  refs=refs, strength=s, kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
@@ -288,7 +291,7 @@ def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dic
     out, per_ref = dict(references={}, clips=len(clips)), {}
     for name, ref in refs.items():
         z_ref = g.style_latent(ref, g.sr)
-        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps,
+        basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=d['w'], guidance=d['guidance'], steps=cfg.steps,
                                  seed=cfg.seed, refs=[z_ref] * len(clips), strength=d['grounding'], kind=d['grounding_kind'],
                                  harmony=d['harmony'], h_mix=_harmonies(g, clips))
         rows = [sc(i, b, None)[0] for i, b in enumerate(basses)]
@@ -310,7 +313,7 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
         except ValueError as e: out['by_length'][str(m)] = dict(skipped=str(e)); continue
         sc = Scorer(clips, g.sr, clf)
         z_mix, _ = _latents(g, clips)
-        gen, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], cfg=d['cfg'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
+        gen, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=d['w'], guidance=d['guidance'], steps=cfg.steps, seed=cfg.seed,
                               harmony=d['harmony'], h_mix=_harmonies(g, clips))
         n = len(clips)
         rows = {'generated': [sc(i, b, None)[0] for i, b in enumerate(gen)],

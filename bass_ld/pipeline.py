@@ -18,7 +18,8 @@ from .train import default_device
 
 # %% auto #0
 __all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'BASS_REGISTER', 'check_output',
-           'check_settings', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
+           'check_settings', 'SamplingConfig', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi',
+           'plot_notes']
 
 # %% ../nbs/11_pipeline.ipynb #f1e41574
 import math, numbers
@@ -36,19 +37,57 @@ def check_output(y:torch.Tensor, how:str='these settings') -> torch.Tensor:
                          f'(refused: it would be loud noise); use more steps or a lower guidance or harmony strength')
     return y
 
-def check_settings(steps:int=25, cfg:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
-                   variations:int=1, **_) -> None:
+def check_settings(steps:int=25, w:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
+                   variations:int=1, cfg:float|None=None, # `cfg`: the old name of `w`
+                   **_) -> None:
     "Raise a one-line `ValueError` naming the first sampling setting that is not a finite number in its range."
     def num(name, v, lo, hi, integer=False):
         ok = isinstance(v, numbers.Integral) if integer else isinstance(v, numbers.Real)
         if not ok or isinstance(v, bool): raise ValueError(f"{name} must be {'a whole' if integer else 'a'} number, not {v!r}")
         if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, not {v}')
         if not lo <= v <= hi: raise ValueError(f'{name} must be in [{lo:g}, {hi:g}], not {v:g}')
-    num('steps', steps, 1, MAX_STEPS, True); num('cfg (guidance strength w)', cfg, 0, MAX_CFG)
+    num('steps', steps, 1, MAX_STEPS, True); num('guidance strength w', w if cfg is None else cfg, 0, MAX_CFG)
     num('harmony strength', harmony, 0, 1); num('grounding strength', grounding, 0, 1); num('phi', phi, 0, 1)
     num('variations', variations, 1, MAX_VARIATIONS, True); num('seed', seed, 0, 2**63 - variations, True)
 
 # %% ../nbs/11_pipeline.ipynb #9bf95585
+import dataclasses
+from .diffusion import SAMPLERS
+
+@dataclasses.dataclass(frozen=True)
+class SamplingConfig:
+    "Every setting of one generation, with the shipped defaults (chosen on the valid split: 08_guidance, 10_harmony)."
+    steps:int=25                # sampler steps (Heun: two model calls each but the last)
+    sampler:str='heun'          # an EDM sampler of 07_diffusion's `SAMPLERS`
+    w:float=12.0                # guidance strength: 1 = conditional only, 0 = unconditional
+    guidance:str='rescaled'     # 'rescaled' (guided estimate brought back towards the conditional one's spread) or 'plain'
+    phi:float=PHI               # blend of the rescale (1 = fully rescaled)
+    per:str='item'              # scope of the rescale statistics: 'item' (whole latent) or 'frame' (per latent frame)
+    harmony:float=HARMONY       # harmony guidance strength (0 = off); needs a pitch probe
+    grounding:float=1.0         # style grounding strength in [0, 1] (with a style reference)
+    grounding_kind:str='stats'  # 'stats' (channel statistics) or 'nn' (nearest reference frames)
+    seed:int=0                  # the same seed gives the same bass (at one thread count)
+    window:int=1024             # long mixes are denoised in windows of this many latent frames ...
+    overlap:int=128             # ... overlapping by this many
+
+    def __post_init__(self):
+        check_settings(**dataclasses.asdict(self))
+        for name, v, ok in [('sampler', self.sampler, sorted(SAMPLERS)), ('guidance', self.guidance, ['plain', 'rescaled']),
+                            ('per', self.per, ['frame', 'item']), ('grounding_kind', self.grounding_kind, ['nn', 'stats'])]:
+            if v not in ok: raise ValueError(f'unknown {name} {v!r}; choose from {ok}')
+        if not (isinstance(self.window, int) and isinstance(self.overlap, int) and 0 < self.overlap < self.window):
+            raise ValueError(f'window and overlap must be whole numbers with 0 < overlap < window, not {self.window!r} and {self.overlap!r}')
+
+    def replace(self, **settings) -> 'SamplingConfig':
+        "A checked copy with `settings` changed (`cfg` is accepted as the old name of `w`)."
+        if 'cfg' in settings:
+            if 'w' in settings: raise ValueError('give the guidance strength once: w (cfg is its old name)')
+            settings = {('w' if k == 'cfg' else k): v for k, v in settings.items()}
+        if bad := sorted(set(settings) - {f.name for f in dataclasses.fields(self)}):
+            raise ValueError(f"unknown sampling setting(s) {bad}; the settings are {[f.name for f in dataclasses.fields(self)]}")
+        return dataclasses.replace(self, **settings)
+
+# %% ../nbs/11_pipeline.ipynb #bacf18cf
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
     def __init__(self, ae:AutoEncoder, den:Denoiser,
@@ -107,27 +146,24 @@ class BassGenerator:
     def generate(self, mix, # audio: (samples,), (channels, samples) or (samples, channels); numpy or torch
                  sr:int=SR, # rate of `mix`
                  style=None, # optional reference bass (path or audio at `style_sr`): the timbre to take
-                 grounding:float=1.0, # grounding strength in [0, 1] (used with `style`)
-                 grounding_kind:str='stats', # 'stats' (channel statistics) or 'nn' (nearest reference frames); 09_grounding
-                 steps:int=25, cfg:float=12.0, # guidance strength w (1 = conditional only; 12 chosen on the valid split, 08_guidance)
-                 guidance:str='rescaled', # 'rescaled' (guided estimate brought back towards the conditional one's std) or 'plain'
-                 phi:float=PHI, per:str='item', # blend and scope of the rescale (PHI was chosen on the valid split, 08_guidance)
-                 harmony:float=HARMONY, # harmony guidance strength (0 = off; chosen on the valid split, 10_harmony); needs `self.probe`
-                 seed:int=0, sampler:str='heun', style_sr:int|None=None,
+                 config:SamplingConfig|None=None, # every sampling setting; None: the shipped defaults (`SamplingConfig()`)
+                 style_sr:int|None=None,
                  style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
-                 window:int=1024, overlap:int=128, progress:bool=False,
+                 progress:bool=False,
                  callback=None, # fn(info) after every sampling step (e.g. a progress widget)
                  variations:int=1, # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
+                 **settings # any `SamplingConfig` field, overriding `config` (e.g. w=4, seed=3, harmony=0)
                 ):
         "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
-        check_settings(steps=steps, cfg=cfg, harmony=harmony, grounding=grounding, phi=phi, seed=seed, variations=variations)
+        c = (config or SamplingConfig()).replace(**settings)
+        check_settings(seed=c.seed, variations=variations)
         if variations > 1:
-            return self.variations(mix, sr, variations, style=style, grounding=grounding, grounding_kind=grounding_kind, steps=steps,
-                                   cfg=cfg, guidance=guidance, phi=phi, per=per, harmony=harmony, seed=seed, sampler=sampler, style_sr=style_sr, style_z=style_z,
-                                   window=window, overlap=overlap, progress=progress, callback=callback)
-        rescale = guidance_rescale(guidance, phi, per)
+            return self.variations(mix, sr, variations, seed=c.seed, style=style, config=c, style_sr=style_sr, style_z=style_z,
+                                   progress=progress, callback=callback)
+        steps, w, guidance, harmony = c.steps, c.w, c.guidance, c.harmony
+        rescale = guidance_rescale(c.guidance, c.phi, c.per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
-        ground = grounding_fn(ref, grounding, grounding_kind)
+        ground = grounding_fn(ref, c.grounding, c.grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
         if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
             steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
@@ -140,10 +176,10 @@ class BassGenerator:
         def step(d):
             if bar: bar.update(1)
             if callback: callback(d)
-        z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, cfg=cfg, seed=seed, sampler=sampler, window=window,
-                            overlap=overlap, rescale=rescale, ground=ground, callback=step)
+        z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, w=w, seed=c.seed, sampler=c.sampler, window=c.window,
+                            overlap=c.overlap, rescale=rescale, ground=ground, callback=step)
         if bar: bar.close()
-        return check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {cfg:g} ({guidance}), harmony {harmony:g}, {steps} steps')
+        return check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps')
 
 # %% ../nbs/11_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass

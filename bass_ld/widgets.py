@@ -4,12 +4,13 @@
 
 # %% ../nbs/14_widgets.ipynb #6343bd37
 from __future__ import annotations
-import html, inspect, io, json, tempfile
+import dataclasses, html, io, json, tempfile
 from pathlib import Path
 import torch
 import ipywidgets as W
 from .audio import SR, AudioError, load_audio, plot_spec
 from .autoencoder import WEIGHTS
+from .pipeline import SamplingConfig
 
 # %% auto #0
 __all__ = ['EXAMPLES', 'UPLOAD', 'bundled', 'decode_upload', 'audio_widget', 'result_figure', 'BassApp']
@@ -62,13 +63,13 @@ class BassApp:
                  device=None):
         from bass_ld.pipeline import BassGenerator
         self.g = generator or BassGenerator.from_pretrained(device=device)
-        d = {k: v.default for k, v in inspect.signature(self.g.generate).parameters.items()}
+        d = dataclasses.asdict(SamplingConfig())                  # the shipped defaults (11_pipeline)
         self.mixes, self.styles = bundled()
         self.mix_choice = W.Dropdown(options=[*self.mixes, UPLOAD], description='mix')
         self.mix_upload = W.FileUpload(accept='audio/*', multiple=False, description='mix file')
         self.style_choice = W.Dropdown(options=['none', *self.styles, UPLOAD], value=list(self.styles)[0], description='style')
         self.style_upload = W.FileUpload(accept='audio/*', multiple=False, description='style file')
-        self.cfg = W.FloatSlider(value=d['cfg'], min=1.0, max=16.0, step=0.5, description='guidance w')
+        self.w = W.FloatSlider(value=d['w'], min=1.0, max=16.0, step=0.5, description='guidance w')
         self.grounding = W.FloatSlider(value=d['grounding'], min=0.0, max=1.0, step=0.05, description='grounding')
         self.harmony = W.FloatSlider(value=d['harmony'], min=0.0, max=0.5, step=0.025, description='harmony')
         self.steps = W.IntSlider(value=d['steps'], min=2, max=50, description='steps')
@@ -94,7 +95,7 @@ class BassApp:
             self.progress.max, self.progress.value = self.steps.value, 0
             self.button.disabled = True
             self.status.value = 'generating…'
-            bass = self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, cfg=self.cfg.value, harmony=self.harmony.value,
+            bass = self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, w=self.w.value, harmony=self.harmony.value,
                                    steps=self.steps.value, seed=self.seed.value,
                                    callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1))
         except (AudioError, ValueError) as e:
@@ -111,14 +112,14 @@ class BassApp:
         png = io.BytesIO(); fig.savefig(png, format='png', dpi=90); plt.close(fig)
         self.figure.outputs = ()                       # replace the last figure (works with and without a kernel)
         self.figure.append_display_data(Image(data=png.getvalue(), format='png'))
-        self.status.value = html.escape(f'{len(mix) / self.g.sr:.1f} s of bass for {mix_name}, style {style_name}, w = {self.cfg.value:g}, '
+        self.status.value = html.escape(f'{len(mix) / self.g.sr:.1f} s of bass for {mix_name}, style {style_name}, w = {self.w.value:g}, '
                                         f'grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, seed {self.seed.value}; {len(notes)} notes')
         return self.result
 
     def widget(self) -> W.Widget:
         "The whole app as one widget."
         return W.VBox([W.HBox([self.mix_choice, self.mix_upload]), W.HBox([self.style_choice, self.style_upload]),
-                       W.HBox([self.cfg, self.grounding]), W.HBox([self.harmony, self.steps]), self.seed,
+                       W.HBox([self.w, self.grounding]), W.HBox([self.harmony, self.steps]), self.seed,
                        W.HBox([self.button, self.progress]), self.status, self.players, self.figure])
 
     def _ipython_display_(self):

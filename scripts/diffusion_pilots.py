@@ -124,7 +124,7 @@ def measure(a):
         print(f'{run} ({info["steps"]} steps, {info["minutes"]} min)')
         for w in a.ws:
             t = time.time()
-            z = generate_latent(den, cond, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', 0.9) if w > 1 else None)
+            z = generate_latent(den, cond, steps=a.steps, w=w, seed=0, rescale=guidance_rescale('rescaled', 0.9) if w > 1 else None)
             extra = {}
             if info['features']:
                 zr = z[:, 60:] / torch.tensor(NOTE_SCALE)[None, :, None] + torch.tensor(NOTE_OFFSET)[None, :, None]
@@ -168,7 +168,7 @@ def audio(a):
     for run in a.runs:
         den, info = load(run)
         cond = torch.cat([zm, mf], 1) if info['features'] or info['mix_only'] else zm
-        z = generate_latent(den, cond, steps=a.steps, cfg=a.w, seed=0, rescale=guidance_rescale('rescaled', 0.9) if a.w > 1 else None)
+        z = generate_latent(den, cond, steps=a.steps, w=a.w, seed=0, rescale=guidance_rescale('rescaled', 0.9) if a.w > 1 else None)
         ys = [ae.decode(zi[:60], length=L) for zi in z]
         score(ys, f'{Path(run).name} w={a.w:g}')
 

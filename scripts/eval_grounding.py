@@ -7,7 +7,7 @@ Writes nbs/results/grounding_eval.json (read by nbs/09_grounding.ipynb).
 
     .venv/bin/python scripts/eval_grounding.py --data /path/to/pairs [--n 48]
 """
-import argparse, json, time, inspect
+import argparse, json, time
 from pathlib import Path
 import numpy as np, torch
 
@@ -31,8 +31,9 @@ def main():
     variants = [(k, float(s)) for k, s in (v.split(':') for v in a.variants.split(','))] if a.variants else VARIANTS
     t0 = time.time()
     g = BassGenerator.from_pretrained(device='cpu'); clf = TimbreClassifier.from_pretrained(a.timbre, device='cpu')
-    dflt = inspect.signature(g.generate).parameters
-    cfg, rescale = dflt['cfg'].default, guidance_rescale(dflt['guidance'].default, dflt['phi'].default, dflt['per'].default)
+    from bass_ld.pipeline import SamplingConfig
+    D = SamplingConfig()                                            # the shipped defaults
+    cfg, rescale = D.w, guidance_rescale(D.guidance, D.phi, D.per)
     items = read_manifest(a.data, a.split)
     L = g.den.card.get('crop_frames', 64) * g.ae.cfg.stride
     from bass_ld.audio import rms_db
@@ -55,7 +56,7 @@ def main():
         rows = dict(style=[], harmonic=[], onset_f1=[], latent_std=[]); preds = []
         for i, c in enumerate(clips):
             gr = grounding_fn(refs[i], s, kind) if kind != 'none' else None
-            z = generate_latent(g.den, z_mix[i], steps=a.steps, cfg=cfg, seed=i, rescale=rescale, ground=g.on_latent(gr))
+            z = generate_latent(g.den, z_mix[i], steps=a.steps, w=cfg, seed=i, rescale=rescale, ground=g.on_latent(gr))
             y = g.ae.decode(z[:g.ae.cfg.latent], length=L)
             try: pred = LABELS.index(clf.predict(y, g.sr))
             except ValueError: pred = -1                                  # a silent generation has no timbre: wrong

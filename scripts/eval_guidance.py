@@ -14,7 +14,7 @@ which the rescale aims at; the data's std moves with the clips drawn: 0.86 on th
 ones); then, with that phi, the default w in {2,4,8,12}: the best mean of harmonic agreement and onset F1 of the
 decoded clips. Both are the shipped model's: a retrained diffusion model needs --choose again.
 """
-import argparse, json, time, inspect
+import argparse, dataclasses, json, time
 from pathlib import Path
 import numpy as np, torch
 
@@ -46,14 +46,15 @@ def main():
     z_mix = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])   # + pitch features for a model with them
     z_true = torch.stack([g.ae.encode(c['bass']) for c in clips])
     data_std = float(z_true.flatten(1).std(1).mean())
-    defaults = inspect.signature(g.generate).parameters
+    from bass_ld.pipeline import SamplingConfig
+    D = SamplingConfig()                                            # the shipped defaults
     res = dict(split=a.split, n=len(clips), steps=a.steps, clip_seconds=L / g.sr, ws=WS, data_std=round(data_std, 4),
-               default=dict(mode='rescaled/{}/{}'.format(defaults['per'].default, float(defaults['phi'].default)),
-                            cfg=defaults['cfg'].default), modes={})
+               default=dict(mode='rescaled/{}/{}'.format(D.per, float(D.phi)),
+                            cfg=D.w), modes={})
     for name, kw in MODES.items():
         res['modes'][name] = {}; y1 = None
         for w in WS:
-            z = generate_latent(g.den, z_mix, steps=a.steps, cfg=w, seed=0,
+            z = generate_latent(g.den, z_mix, steps=a.steps, w=w, seed=0,
                                 rescale=guidance_rescale(kw['kind'], kw.get('phi', 1.0), kw.get('per', 'item')))[:, :g.ae.cfg.latent]
             ys = [g.ae.decode(zi, length=L) for zi in z]
             if w == 1: y1 = ys
@@ -86,7 +87,7 @@ def choose(a, ws=(2, 4, 8, 12), n=24):
     data_std = float(torch.stack([g.ae.encode(c['bass']) for c in clips]).flatten(1).std(1).mean())
     spread = {}
     for phi in PHIS:                       # 1. the blend: latent spread only, so every w is cheap
-        spread[str(phi)] = {str(w): float(generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', phi))
+        spread[str(phi)] = {str(w): float(generate_latent(g.den, zm, steps=a.steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi))
                                           [:, :g.ae.cfg.latent].flatten(1).std(1).mean()) for w in WS}
         print('phi', phi, {w: round(v, 3) for w, v in spread[str(phi)].items()}, flush=True)
     worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
@@ -94,7 +95,7 @@ def choose(a, ws=(2, 4, 8, 12), n=24):
     out = dict(split='valid', n=len(clips), data_std=round(data_std, 4), spread=spread, worst=worst, phi=phi,
                guidance=f'rescaled/item/{phi}', by_w={})
     for w in ws:                           # 2. the strength, with that blend: fit to the mix of the decoded clips
-        z = generate_latent(g.den, zm, steps=a.steps, cfg=w, seed=0, rescale=guidance_rescale('rescaled', phi))[:, :g.ae.cfg.latent]
+        z = generate_latent(g.den, zm, steps=a.steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi))[:, :g.ae.cfg.latent]
         ys = [g.ae.decode(zi, length=L) for zi in z]
         out['by_w'][str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
                                    onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))

@@ -12,7 +12,7 @@ defaults with the guidance off and on (same noise): harmonic agreement (PESTO pi
 the mix; the guidance uses STFT chroma), onset F1, raw chroma accuracy against the true bass, and loudness, with
 bootstrap intervals of the per-clip differences. Writes nbs/results/harmony_eval.json (read by 10_harmony).
 """
-import argparse, inspect, json, time
+import argparse, dataclasses, json, time
 from pathlib import Path
 import numpy as np, torch
 
@@ -22,7 +22,8 @@ def setup(a):
     from bass_ld.pipeline import BassGenerator
     torch.set_num_threads(a.threads)
     g = BassGenerator.from_pretrained(device='cpu')
-    return g, {k: v.default for k, v in inspect.signature(g.generate).parameters.items()}
+    from bass_ld.pipeline import SamplingConfig
+    return g, dataclasses.asdict(SamplingConfig())                 # the shipped defaults
 
 def sample(g, d, clips, frames, strength, seed=0):
     "Decoded bass for every clip with the shipped defaults and harmony strength `strength`, batched."
@@ -32,7 +33,7 @@ def sample(g, d, clips, frames, strength, seed=0):
     L = frames * g.ae.cfg.stride
     zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])   # + pitch features for a model with them
     H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
-    z = generate_latent(g.den, zm, steps=d['steps'], cfg=d['cfg'], seed=seed, rescale=guidance_rescale(d['guidance'], d['phi'], d['per']),
+    z = generate_latent(g.den, zm, steps=d['steps'], w=d['w'], seed=seed, rescale=guidance_rescale(d['guidance'], d['phi'], d['per']),
                         ground=g.on_latent(harmony_guidance(g.probe, H, strength, g.den.sigma_data)))
     return [g.ae.decode(zi[:g.ae.cfg.latent], length=L) for zi in z]
 

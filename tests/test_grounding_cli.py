@@ -33,7 +33,7 @@ def test_guidance_flag_changes_the_scale(tmp_path, bass_ld_cmd):
         r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / f'{kind}.wav', '--cfg', 12,
                 '--guidance', kind, '--steps', 8, '--quiet')
         assert r.returncode == 0, r.stderr
-        assert f'{kind} cfg 12' in r.stdout
+        assert f'{kind} guidance w 12' in r.stdout
         ys[kind] = sf.read(tmp_path / f'{kind}.wav')[0]
     assert not np.allclose(ys['plain'], ys['rescaled'], atol=1e-3)
     r = run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'x.wav', '--guidance', 'clipped')

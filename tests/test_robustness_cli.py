@@ -44,7 +44,7 @@ def test_links_and_relative_paths_are_seen_through(song, tmp_path, capsys, monke
 
 @pytest.mark.parametrize('extra,msg', [
     (['--cfg', 'nan'], 'must be a finite number'), (['--cfg', 'inf'], 'must be a finite number'),
-    (['--cfg', '-5'], 'cfg (guidance strength w) must be in [0, 100]'), (['--harmony', 'nan'], 'harmony strength must be a finite'),
+    (['--cfg', '-5'], 'guidance strength w must be in [0, 100]'), (['--harmony', 'nan'], 'harmony strength must be a finite'),
     (['--harmony', '1e6'], 'harmony strength must be in [0, 1]'), (['--grounding', '2'], 'grounding strength must be in [0, 1]'),
     (['--steps', '10000000000'], f'steps must be in [1, {MAX_STEPS}]'), (['--steps', '0'], 'steps must be in'),
     (['--seed', str(2**64)], 'seed must be in'), (['--seed', '-1'], 'seed must be in'),
@@ -136,7 +136,7 @@ def test_reconstruct_checks_its_outputs_first(song, tmp_path, capsys):
     (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--steps', '-5'], '--steps must be a whole number above 0'),
     (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--batch', '0'], '--batch must be'),
     (['train', 'diffusion', '--data', '{t}/lat.safetensors', '--out', '{t}/r', '--lr', 'nan'], '--lr must be a number above 0'),
-    (['evaluate', '--data', '{t}', '--out', '{t}/e.md', '--high-w', 'nan'], 'cfg (guidance strength w) must be a finite number'),
+    (['evaluate', '--data', '{t}', '--out', '{t}/e.md', '--high-w', 'nan'], 'guidance strength w must be a finite number'),
     (['evaluate', '--data', '{t}', '--out', '{t}/e.md', '--steps', '0'], 'steps must be in [1, 1000]'),
     (['dataset', '--out', '{t}/d', '--limit', '-1'], '--limit must be a whole number above 0'),
     (['dataset', '--out', '{t}/d', '--max-seconds', '0'], '--max-seconds must be'),
