@@ -123,7 +123,7 @@ def _train(a):
     if a.model != 'autoencoder' and a.config in ('tiny-pca', 'small-pca'):
         raise ValueError(f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper")
     if a.model == 'autoencoder':
-        from bass_ld.autoencoder import train_autoencoder
+        from bass_ld.ae_train import train_autoencoder
         tr = train_autoencoder(a.data, a.out, config=a.config or 'small-pca', streams=a.streams, steps=a.steps, batch=a.batch,
                                lr=a.lr, minutes=a.minutes, device=a.device, workers=a.workers, seed=a.seed, progress=not a.quiet)
     elif a.model == 'probe':
@@ -221,7 +221,8 @@ def _reconstruct(a):
     return y
 
 def _encode(a):
-    from bass_ld.autoencoder import AutoEncoder, encode_dataset
+    from bass_ld.autoencoder import AutoEncoder
+    from bass_ld.ae_train import encode_dataset
     from bass_ld.dataset import LatentPairDataset
     ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
     t = time.time()

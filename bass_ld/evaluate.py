@@ -325,7 +325,7 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
 
 def part_codec(g, items:list[dict], cfg:EvalConfig) -> dict:
     "Log-mel L1 and multi-scale spectral distance of autoencoder reconstructions and Opus on the same test clips."
-    from bass_ld.autoencoder import compare_with_opus
+    from bass_ld.ae_train import compare_with_opus
     if not (shutil.which('opusenc') and shutil.which('opusdec')):
         return dict(skipped='opus-tools is not installed (Debian: apt-get install opus-tools)')
     step = max(1, len(items) // cfg.codec_n)
