@@ -14,18 +14,15 @@ from .metrics import (HOP, bass_pitch, mix_chroma, harmonic_agreement, onset_f1,
                              bootstrap_ci, eval_clips, frechet_distance, note_f1, strong_beats, root_on_beats,
                              register, relative_level, MFCCJudge)
 from .grounding import timbre_embedder
+from .report import OTHER, THROUGH_AE, RULE, results_markdown, plot_results, _ci, _md_table
 
 # %% auto #0
-__all__ = ['PARTS', 'OTHER', 'THROUGH_AE', 'RULE', 'PART_VERSION', 'TABLE_COLS', 'SOURCE_NAMES', 'EvalConfig', 'eval_set',
-           'clip_labels', 'Scorer', 'summarise', 'sample_clips', 'mfcc_judge', 'rule_bass', 'part_table',
-           'part_guidance', 'part_grounding', 'grounding_moves_notes', 'part_length', 'part_codec', 'fresh_pairs',
-           'rank_check', 'evaluate', 'results_markdown', 'plot_results']
+__all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'eval_set', 'clip_labels', 'Scorer', 'summarise', 'sample_clips', 'mfcc_judge',
+           'rule_bass', 'part_table', 'part_guidance', 'part_grounding', 'grounding_moves_notes', 'part_length',
+           'part_codec', 'fresh_pairs', 'rank_check', 'evaluate']
 
 # %% ../nbs/12_evaluate.ipynb #222c3b01
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
-OTHER = "another piece's bass"
-THROUGH_AE = 'true bass through the autoencoder'   # encoded and decoded: the best any generated latent can sound
-RULE = 'rule: estimated chord root on every beat'  # what a simple tool would play (no model)
 PART_VERSION = dict(table=3, codec=2, grounding=2)  # bumped when a part gains rows or columns (table 3: rule row, label columns)
 
 @dataclass
@@ -431,142 +428,3 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     with atomic_path(out) as tmp: Path(tmp).write_text(results_markdown(res))
     plot_results(res, out.parent, stem=out.stem)
     return res
-
-# %% ../nbs/12_evaluate.ipynb #596420d3
-def _ci(c:dict, nd:int|str=3) -> str:
-    "'mean [lo, hi]' with `nd` decimals, or in scientific notation with `nd='e'`."
-    if not c or not np.isfinite(c.get('mean', np.nan)): return '–'
-    f = '.1e' if nd == 'e' else f'.{nd}f'
-    return f"{c['mean']:{f}} [{c['lo']:{f}}, {c['hi']:{f}}]"
-
-TABLE_COLS = [('harmonic', 'harmonic agreement ↑'), ('onset_f1', 'onset F1 ↑'), ('root_beats', 'root on strong beats ↑'),
-              ('note_f1', 'note F1 vs labels ↑'), ('raw_pitch', 'raw pitch acc.'), ('raw_chroma', 'raw chroma acc.'),
-              ('style', 'style acc. ↑'), ('style_mfcc', 'style acc., MFCC judge ↑'), ('frechet', 'Fréchet dist. ↓'), ('flatness', 'flatness'), ('loudness', 'loudness (LUFS)'),
-              ('level_vs_mix', 'level vs mix (dB)'), ('low_share', 'energy < 100 Hz'), ('register', 'median MIDI (PESTO)'),
-              ('register_pyin', 'median MIDI (pYIN)')]
-SOURCE_NAMES = dict(corpus="music21's scores (`corpus`)", mma='songs arranged by mma in its grooves (`mma`)')
-
-def _md_table(title:str, head:list, rows:list) -> list:
-    "Lines of a titled markdown table (and a blank line after it)."
-    return [title + '\n', '| ' + ' | '.join(head) + ' |', '|---' * len(head) + '|'] + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows] + ['']
-
-def results_markdown(res:dict) -> str:
-    "The markdown report of an `evaluate` run: for each data source, its tables."
-    c = res['config']
-    o = [f"<!-- written by `bass-ld evaluate`; regenerate with: {c.get('command') or 'bass-ld evaluate --data DIR'} -->",
-         f"Measured on the **{c['split']}** split of `{Path(c['data']).name}` ({c['hardware']}); clips of {c['clip_seconds']} s "
-         f"(the training crop), {c['steps']} Heun steps, seed {c['seed']}. Mean [95% bootstrap interval] over clips. "
-         f"Each data source has its own tables; 'another piece's bass' and the style references come from the same source.\n"]
-    for src in c.get('sources', ['corpus']):
-        P = {v['part']: v['result'] for v in res['parts'].values() if v.get('source') == src}
-        if P: o += [f"#### Source: {SOURCE_NAMES.get(src, src)}\n"] + _source_markdown(c, P)
-    return '\n'.join(o)
-
-def _source_markdown(c:dict, P:dict) -> list:
-    "Markdown lines of one source's parts `P` (part name -> result)."
-    dl, o = c['defaults'], []
-    if 'table' in P:
-        cell = lambda r, k: (f"{r[k]:.2f}" if k == 'frechet' and k in r else
-                             _ci(r.get(k), 1 if k in ('loudness', 'level_vs_mix', 'register', 'register_pyin') else 'e' if k == 'flatness' else 3))
-        fit, sound = TABLE_COLS[:6], TABLE_COLS[6:]
-        o += _md_table(f"**Results: fit** ({c['n']} clips; harmonic agreement: the mix's chroma at the bass's pitch class (PESTO); "
-                       f"root on strong beats and note F1 (onset ±50 ms, exact pitch) against the pair's labels; raw pitch/chroma "
-                       f"accuracy against the true bass, mir_eval; the other-piece row holds the true-bass row's stems paired with other "
-                       f"mixes; {RULE!r} plays, per beat found by librosa, the root of the mix's best-matching triad; "
-                       f"grounding = {dl['grounding_kind']} at strength {dl['grounding']:g}; harmony = harmony guidance at strength "
-                       f"{dl.get('harmony', 0):g})", ['system'] + [h for _, h in fit],
-                       [[name] + [cell(r, k) for k, _ in fit] for name, r in P['table'].items()])
-        o += _md_table(f"**Results: sound** (same clips; style accuracy = share the timbre classifier labels as the asked-for timbre "
-                       f"— the true, autoencoded, other-bass and rule rows: their own timbre, generated rows: the clip's style reference, "
-                       f"chance {1 / len(LABELS):.3f}; the MFCC judge: nearest timbre centroid in MFCC statistics of 8 train stems per timbre, nothing trained; Fréchet distance in the {c['embedder']} embedding to the style references' stems; "
-                       f"level of the bass against its mix; share of its energy below 100 Hz; median pitch heard by PESTO and, for the "
-                       f"true and headline rows, by librosa's pYIN)", ['system'] + [h for _, h in sound],
-                       [[name] + [cell(r, k) for k, _ in sound] for name, r in P['table'].items()])
-    if 'guidance' in P:
-        G, ks = P['guidance'], ('latent_std', 'flatness', 'harmonic', 'onset_f1')
-        names = dict(latent_std='latent std', flatness='flatness', harmonic='harmonic', onset_f1='onset F1')
-        o += _md_table(f"**Guidance strength w** ({c['curve_n']} clips, no harmony guidance; latent std of the data: {G['data_latent_std']:.3f})",
-                       ['w'] + [f'{names[k]} {kind}' for k in ks for kind in ('plain', 'rescaled')],
-                       [[w] + [_ci(G[kind][w][k], 'e' if k == 'flatness' else 3) for k in ks for kind in ('plain', 'rescaled')] for w in G['plain']])
-    if 'grounding' in P and 'pitch_invariance' in P['grounding']:
-        R = P['grounding']['pitch_invariance']
-        o += _md_table(f"**Does the style reference move the notes?** ({R['clips']} clips, default settings, grounded on each bundled "
-                       f"reference and on the first one moved 7 semitones down and up; per clip, the spread of the output's median "
-                       f"pitch over the references: {_ci(R['register_spread'], 2)} semitones)",
-                       ['reference', "reference's median MIDI", "output's median MIDI", 'harmonic agreement'],
-                       [[k, f"{r['reference_register']:.1f}", _ci(r['register'], 1), _ci(r['harmonic'])] for k, r in R['references'].items()])
-    if 'grounding' in P:
-        Gr = P['grounding']
-        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, harmony {Gr.get('harmony', 0):g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
-                       ['strength', 'style acc.', 'harmonic agreement', 'onset F1', 'Fréchet dist.'],
-                       [[s, _ci(r['style']), _ci(r['harmonic']), _ci(r['onset_f1']), f"{r.get('frechet', float('nan')):.2f}"] for s, r in Gr['by_strength'].items()])
-    if 'length' in P:
-        Ln = P['length']
-        o += _md_table(f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs; generated with the defaults, harmony guidance {Ln.get('harmony', 0):g})",
-                       ['length', 'clips', 'harmonic generated', 'harmonic true', 'harmonic other', 'onset F1 generated', 'onset F1 true'],
-                       [[f'{m}×', '–', r['skipped'], '', '', '', ''] if 'skipped' in r else
-                        [f"{m}× ({r['seconds']:.0f} s)", r['n'], _ci(r['generated']['harmonic']), _ci(r['true bass']['harmonic']),
-                         _ci(r[OTHER]['harmonic']), _ci(r['generated']['onset_f1']), _ci(r['true bass']['onset_f1'])] for m, r in Ln['by_length'].items()])
-    if 'codec' in P:
-        if 'skipped' in P['codec']: o += [f"**Codec**: skipped — {P['codec']['skipped']}", '']
-        else: o += _md_table(f"**Autoencoder vs Opus** ({c['codec_n']} test pairs, first 10 s; pitch: the decoded bass against the original, PESTO + mir_eval)",
-                             ['stream', 'codec', 'log-mel L1 (dB) ↓', 'multi-scale spectral ↓', 'raw pitch ↑', 'raw chroma ↑'],
-                             [[r['stream'], r['codec'], f"{r['logmel_l1_db']:.2f}", f"{r['mss']:.3f}"] +
-                              [f"{r[k]:.3f}" if r.get(k) is not None else '—' for k in ('raw_pitch', 'raw_chroma')] for r in P['codec']['rows']])
-    if 'ranking' in P:
-        R = P['ranking']
-        o += [f"**Metric check on unseen audio** ({R['songs']} held-out pieces rendered afresh with another SoundFont and arrangement): "
-              f"a song's own bass scores higher harmonic agreement over its mix than the median other song's bass for "
-              f"{R['own_above_median_other']:.0%} of songs and than the next song's bass for {R['own_above_next_song']:.0%}; it beats "
-              f"{R['share_of_others_beaten']['mean']:.0%} of all other songs' basses on average and is the best of all {R['songs']} for "
-              f"{R['top1']:.0%} (harmonic agreement own {_ci(R['own'])}, others {_ci(R['others'])}).", '']
-    return o
-
-# %% ../nbs/12_evaluate.ipynb #f545bf72
-def plot_results(res:dict, folder, stem:str='results') -> list:
-    "Figures of an `evaluate` run, per data source: guidance curves, grounding strength, output length. Returns the PNG paths."
-    paths = []
-    for src in res['config'].get('sources', ['corpus']):
-        P = {v['part']: v['result'] for v in res['parts'].values() if v.get('source') == src}
-        paths += _plot_source(P, Path(folder), f'{stem}_{src}')
-    return paths
-
-def _plot_source(P:dict, folder:Path, stem:str) -> list:
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    paths = []
-    def line(ax, xs, cis, label, **kw):
-        m = [c['mean'] for c in cis]
-        ax.plot(xs, m, marker='o', label=label, **kw)
-        ax.fill_between(xs, [c['lo'] for c in cis], [c['hi'] for c in cis], alpha=0.2, color=ax.lines[-1].get_color())
-    def save(fig, name):
-        fig.tight_layout(); p = folder / f'{stem}_{name}.png'
-        with atomic_path(p) as tmp: fig.savefig(tmp, dpi=100, format='png')
-        plt.close(fig); paths.append(p)
-    if 'guidance' in P:
-        G = P['guidance']; ws = [float(w) for w in G['plain']]
-        fig, axs = plt.subplots(1, 4, figsize=(15, 3.4))
-        for ax, (k, title) in zip(axs, [('latent_std', 'latent std'), ('flatness', 'spectral flatness'), ('harmonic', 'harmonic agreement'), ('onset_f1', 'onset F1')]):
-            for kind in ('plain', 'rescaled'): line(ax, ws, [G[kind][w][k] for w in G[kind]], kind)
-            if k == 'latent_std': ax.axhline(G['data_latent_std'], color='k', ls=':', label='data')
-            if k == 'flatness': ax.set_yscale('log')
-            ax.set(title=title, xlabel='guidance strength w'); ax.legend(fontsize=8)
-        save(fig, 'guidance')
-    if 'grounding' in P:
-        Gr = P['grounding']; ss = [float(s) for s in Gr['by_strength']]
-        fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
-        line(axs[0], ss, [r['style'] for r in Gr['by_strength'].values()], 'style accuracy')
-        axs[0].axhline(Gr['chance'], color='k', ls=':', label='chance')
-        line(axs[1], ss, [r['harmonic'] for r in Gr['by_strength'].values()], 'harmonic agreement')
-        for ax in axs: ax.set(xlabel='grounding strength'); ax.legend(fontsize=8)
-        save(fig, 'grounding')
-    if 'length' in P:
-        Ln = {m: r for m, r in P['length']['by_length'].items() if 'skipped' not in r}
-        if Ln:
-            fig, axs = plt.subplots(1, 2, figsize=(9, 3.4)); ms = [float(m) for m in Ln]
-            for ax, k in zip(axs, ('harmonic', 'onset_f1')):
-                for who in ('generated', 'true bass', OTHER): line(ax, ms, [r[who][k] for r in Ln.values()], who)
-                ax.set(xscale='log', xlabel='length (× training crop)', title=k.replace('_', ' ')); ax.set_xticks(ms, [f'{m:g}×' for m in ms])
-                ax.legend(fontsize=8)
-            save(fig, 'length')
-    return paths
