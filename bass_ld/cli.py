@@ -34,7 +34,7 @@ def spare_inputs(inputs:list, outputs:list) -> None:
         for o2 in outs[k + 1:]:
             if _same_file(o, o2): raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
 
-# %% ../nbs/15_cli.ipynb #b52a243a
+# %% ../nbs/15_cli.ipynb #1696ddc4
 def _dataset(a):
     for name, v, integer, upper in [('--limit', a.limit, True, None), ('--mma-items', a.mma_items, True, 10**6),
                                     ('--variants', a.variants, True, 100), ('--max-seconds', a.max_seconds, False, 3600),
@@ -66,48 +66,27 @@ def _dataset(a):
     print(f"with drums: {s['with_drums']} of {s['items']}")
     return s
 
-def _demo(a):
-    "Generate a bass for a bundled held-out mix, with and without a bundled style reference; write audio, MIDI and a figure."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from bass_ld.audio import load_audio, save_audio, plot_spec
-    from bass_ld.autoencoder import WEIGHTS
-    from bass_ld.pipeline import BassGenerator, transcribe, write_midi, plot_notes
-    ex = WEIGHTS.parent / 'examples'
-    from bass_ld.pipeline import check_settings
-    check_settings(steps=a.steps, seed=a.seed)
-    if a.seconds is not None and not (a.seconds > 0 and a.seconds < float('inf')): raise ValueError(f'--seconds must be a positive number, not {a.seconds}')
-    names = ['demo_bass.wav', 'demo_mix_bass.wav', 'demo_bass_styled.wav', 'demo_mix_bass_styled.wav', 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']
-    spare_inputs([a.mix, a.style], [Path(a.out) / n for n in names])
-    from bass_ld.audio import writable_path
-    writable_path(Path(a.out) / names[0], what='demo output')
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    t = time.time()
-    g = BassGenerator.from_pretrained(device=a.device)
-    mix = load_audio(a.mix or ex / 'example_mix.flac', g.sr)
-    if a.seconds: mix = mix[: int(a.seconds * g.sr)]
-    style_path = Path(a.style) if a.style else ex / 'style_slap_bass_1.flac'
-    kw = dict(steps=a.steps, seed=a.seed, progress=not a.quiet)
-    plain = g.generate(mix, g.sr, **kw)
-    styled = g.generate(mix, g.sr, style_z=g.style_latent(style_path), **kw)
-    files = {'demo_bass.wav': plain, 'demo_mix_bass.wav': (mix + plain).clamp(-1, 1),
-             'demo_bass_styled.wav': styled, 'demo_mix_bass_styled.wav': (mix + styled).clamp(-1, 1)}
-    for name, x in files.items(): save_audio(out / name, x, g.sr)
-    notes = {'': transcribe(plain, g.sr), '_styled': transcribe(styled, g.sr)}
-    for k, n in notes.items(): write_midi(n, out / f'demo_bass{k}.mid')
-    fig, ax = plt.subplots(4, 1, figsize=(10, 9), sharex=True)
-    plot_spec(mix, g.sr, ax=ax[0], title=f'mix ({Path(a.mix).name if a.mix else "bundled held-out example"})', fmax=4000)
-    plot_spec(plain, g.sr, ax=ax[1], title='generated bass', fmax=2000)
-    plot_spec(styled, g.sr, ax=ax[2], title=f'generated bass, style of {style_path.name}', fmax=2000)
-    for (k, n), c in zip(notes.items(), ('tab:blue', 'tab:orange')): plot_notes(n, ax[3], color=c, label='styled' if k else 'plain')
-    ax[3].set_title('transcribed notes (MIDI)'); ax[3].legend(loc='upper right')
-    fig.tight_layout(); fig.savefig(out / 'demo.png', dpi=100); plt.close(fig)
-    written = [out / n for n in [*files, 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']]
-    print(f"bass-ld demo: {len(mix) / g.sr:.1f} s of mix, bass generated with and without the style of {style_path.name} "
-          f"({a.steps} steps, {time.time() - t:.0f} s on {g.ae.device}); wrote")
-    for p in written: print(f'  {p}')
-    return written
+def _dataset_args(sub):
+    "The `dataset` verb's options."
+    from bass_ld.audio import SR
+    d = sub.add_parser('dataset', help="render the offline paired mix/bass dataset: music21's scores and mma's grooves")
+    d.add_argument('--out', required=True, help='dataset folder (re-running resumes it)')
+    d.add_argument('--sources', default=None, help="comma-separated sources of pairs, from corpus (music21's scores) and "
+                   "mma (chord charts in mma's grooves); default: both, or corpus alone where mma is not installed")
+    d.add_argument('--limit', type=int, default=None, help='per source: N corpus pieces (seeded choice) and N mma songs; '
+                   'default: all ~1,940 pieces and --mma-items songs')
+    d.add_argument('--mma-items', type=int, default=2400, help='songs arranged by mma (default 2400, ~19 h)')
+    d.add_argument('--sr', type=int, default=SR, help=f'sample rate (default {SR})')
+    d.add_argument('--seed', type=int, default=0, help='seed for splits and random choices')
+    d.add_argument('--variants', type=int, default=1, help='renderings per piece')
+    d.add_argument('--max-seconds', type=float, default=30.0, help='excerpt length cap per pair')
+    d.add_argument('--drum-share', type=float, default=0.4, help='share of mixes with a drum kit')
+    d.add_argument('--jobs', type=int, default=None, help='worker processes (default: all cores)')
+    d.add_argument('--quiet', action='store_true', help='no progress bar')
+    d.set_defaults(func=_dataset)
+    return d
 
+# %% ../nbs/15_cli.ipynb #1b19f159
 def _positive(name, v, integer=True, upper=None):
     "Refuse (one line) an option that is not a finite number above zero (and at most `upper`)."
     import math
@@ -153,6 +132,31 @@ def _train(a):
     print(f"exported {Path(a.out) / 'model.safetensors'}" if tr.done else f"stopped early; run the same command to resume from {Path(a.out) / 'last.safetensors'}")
     return tr
 
+def _train_args(sub):
+    "The `train` verb's options."
+    t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
+    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre', 'probe'])
+    t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre, probe) or latent file (diffusion)')
+    t.add_argument('--latents', default=None, help="probe only: the dataset's `bass-ld encode` file")
+    t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
+    t.add_argument('--config', choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'], default=None,
+                   help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the spectral-basis "
+                        "front end of the shipped model, and the autoencoder's default)")
+    t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
+    t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
+    t.add_argument('--lr', type=float, default=None)
+    t.add_argument('--features', action='store_true', help="diffusion: condition on the mix's pitch features and generate "
+                   'note channels with the latent (needs a latent file from this version of `bass-ld encode`)')
+    t.add_argument('--pitch-loss', type=float, default=0.0, help='diffusion with --features: weight of the pitch probe\'s '
+                   'cross-entropy on the denoised latent (10_harmony; 0 = off)')
+    t.add_argument('--minutes', type=float, default=None, help='stop cleanly after this much wall time')
+    t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
+    t.add_argument('--workers', type=int, default=0, help='data loader processes')
+    t.add_argument('--seed', type=int, default=0); t.add_argument('--quiet', action='store_true')
+    t.set_defaults(func=_train)
+    return t
+
+# %% ../nbs/15_cli.ipynb #53bb5e48
 def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
@@ -200,100 +204,8 @@ def _generate(a):
               f"{moved} moved by octaves into the bass register {BASS_REGISTER[0]}-{BASS_REGISTER[1]})" if notes else ' (the bass never sounds)'))
     return res
 
-def _reconstruct(a):
-    import numpy as np
-    from bass_ld.audio import load_audio, save_audio, atomic_path
-    from bass_ld.autoencoder import AutoEncoder, compression_of
-    spare_inputs([a.input, a.weights], [a.out, a.latents])
-    from bass_ld.audio import writable_path
-    writable_path(a.out)
-    if a.latents: writable_path(a.latents, ('npy',), '--latents output')
-    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
-    x = load_audio(a.input, ae.cfg.sr)
-    z = ae.encode(x)
-    y = ae.decode(z, length=len(x)).cpu()
-    save_audio(a.out, y, ae.cfg.sr)
-    if a.latents:
-        with atomic_path(a.latents) as t:
-            with open(t, 'wb') as f: np.save(f, z.cpu().numpy().astype(np.float16))
-    print(f"{a.input}: {len(x) / ae.cfg.sr:.2f} s -> latent {tuple(z.shape)} ({compression_of(len(x), z):.1f}x fewer values) "
-          f"-> {a.out}" + (f"; latents in {a.latents}" if a.latents else ''))
-    return y
-
-def _encode(a):
-    from bass_ld.autoencoder import AutoEncoder
-    from bass_ld.ae_train import encode_dataset
-    from bass_ld.dataset import LatentPairDataset
-    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
-    t = time.time()
-    from bass_ld.pitch import item_features
-    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet, features=item_features)
-    ds = LatentPairDataset(out)
-    print(f"encoded {len(ds)} pairs of {a.data} into {out} ({out.stat().st_size / 1e6:.1f} MB, {time.time() - t:.0f} s)")
-    return out
-
-def _evaluate(a):
-    from bass_ld.evaluate import evaluate, EvalConfig
-    from bass_ld.grounding import load_embedder
-    from bass_ld.pipeline import BassGenerator
-    base = EvalConfig()
-    f = (a.n or base.n) / base.n                                   # --n scales every part's size alike
-    sizes = {k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')}
-    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, clip_frames=a.clip_frames, parts=tuple(p for p in a.parts.split(',') if p),
-                     sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
-    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
-    emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
-    t = time.time()
-    res = evaluate(a.data, a.out, cfg, generator=g, embedder=emb, progress=not a.quiet,
-                   command='bass-ld ' + ' '.join(getattr(a, 'argv', None) or sys.argv[1:]))
-    out = Path(a.out)
-    print(f"evaluated {', '.join(res['parts'])} on the {cfg.split} split of {a.data} in {time.time() - t:.0f} s: "
-          f"{out}, {out.with_suffix('.json')}, figures {out.stem}_*.png beside them")
-    return res
-
-def parser() -> argparse.ArgumentParser:
-    "The `bass-ld` argument parser (one sub-parser per verb)."
-    from bass_ld.audio import SR
-    p = argparse.ArgumentParser(prog='bass-ld', description='Bass accompaniment generation via latent diffusion.')
-    p.add_argument('-v', '--verbose', action='store_true', help='log progress details')
-    p.add_argument('--threads', type=int, default=None, help='compute threads (default: OMP_NUM_THREADS if set, else the physical cores '
-                   'that are free when the command starts: a busy machine gets fewer, and says so)')
-    sub = p.add_subparsers(dest='verb', required=True, metavar='VERB')
-    d = sub.add_parser('dataset', help="render the offline paired mix/bass dataset: music21's scores and mma's grooves")
-    d.add_argument('--out', required=True, help='dataset folder (re-running resumes it)')
-    d.add_argument('--sources', default=None, help="comma-separated sources of pairs, from corpus (music21's scores) and "
-                   "mma (chord charts in mma's grooves); default: both, or corpus alone where mma is not installed")
-    d.add_argument('--limit', type=int, default=None, help='per source: N corpus pieces (seeded choice) and N mma songs; '
-                   'default: all ~1,940 pieces and --mma-items songs')
-    d.add_argument('--mma-items', type=int, default=2400, help='songs arranged by mma (default 2400, ~19 h)')
-    d.add_argument('--sr', type=int, default=SR, help=f'sample rate (default {SR})')
-    d.add_argument('--seed', type=int, default=0, help='seed for splits and random choices')
-    d.add_argument('--variants', type=int, default=1, help='renderings per piece')
-    d.add_argument('--max-seconds', type=float, default=30.0, help='excerpt length cap per pair')
-    d.add_argument('--drum-share', type=float, default=0.4, help='share of mixes with a drum kit')
-    d.add_argument('--jobs', type=int, default=None, help='worker processes (default: all cores)')
-    d.add_argument('--quiet', action='store_true', help='no progress bar')
-    d.set_defaults(func=_dataset)
-    t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
-    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre', 'probe'])
-    t.add_argument('--data', required=True, help='dataset folder (autoencoder, timbre, probe) or latent file (diffusion)')
-    t.add_argument('--latents', default=None, help="probe only: the dataset's `bass-ld encode` file")
-    t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
-    t.add_argument('--config', choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'], default=None,
-                   help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the spectral-basis "
-                        "front end of the shipped model, and the autoencoder's default)")
-    t.add_argument('--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode')
-    t.add_argument('--steps', type=int, default=None); t.add_argument('--batch', type=int, default=None)
-    t.add_argument('--lr', type=float, default=None)
-    t.add_argument('--features', action='store_true', help="diffusion: condition on the mix's pitch features and generate "
-                   'note channels with the latent (needs a latent file from this version of `bass-ld encode`)')
-    t.add_argument('--pitch-loss', type=float, default=0.0, help='diffusion with --features: weight of the pitch probe\'s '
-                   'cross-entropy on the denoised latent (10_harmony; 0 = off)')
-    t.add_argument('--minutes', type=float, default=None, help='stop cleanly after this much wall time')
-    t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
-    t.add_argument('--workers', type=int, default=0, help='data loader processes')
-    t.add_argument('--seed', type=int, default=0); t.add_argument('--quiet', action='store_true')
-    t.set_defaults(func=_train)
+def _generate_args(sub):
+    "The `generate` verb's options."
     g = sub.add_parser('generate', help='generate a bass stem for a mix with the shipped (or given) models')
     g.add_argument('mix', help='any audio file (any rate, any channel count)')
     g.add_argument('--out', required=True, help='output .wav/.flac/.ogg: the bass, at the project rate, as long as the mix. '
@@ -322,6 +234,31 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument('--probe', default=None, help='pitch probe weights for harmony guidance (default: the shipped one, with the shipped autoencoder)')
     g.add_argument('--device', default=None); g.add_argument('--quiet', action='store_true')
     g.set_defaults(func=_generate)
+    return g
+
+# %% ../nbs/15_cli.ipynb #fa6c8340
+def _reconstruct(a):
+    import numpy as np
+    from bass_ld.audio import load_audio, save_audio, atomic_path
+    from bass_ld.autoencoder import AutoEncoder, compression_of
+    spare_inputs([a.input, a.weights], [a.out, a.latents])
+    from bass_ld.audio import writable_path
+    writable_path(a.out)
+    if a.latents: writable_path(a.latents, ('npy',), '--latents output')
+    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
+    x = load_audio(a.input, ae.cfg.sr)
+    z = ae.encode(x)
+    y = ae.decode(z, length=len(x)).cpu()
+    save_audio(a.out, y, ae.cfg.sr)
+    if a.latents:
+        with atomic_path(a.latents) as t:
+            with open(t, 'wb') as f: np.save(f, z.cpu().numpy().astype(np.float16))
+    print(f"{a.input}: {len(x) / ae.cfg.sr:.2f} s -> latent {tuple(z.shape)} ({compression_of(len(x), z):.1f}x fewer values) "
+          f"-> {a.out}" + (f"; latents in {a.latents}" if a.latents else ''))
+    return y
+
+def _reconstruct_args(sub):
+    "The `reconstruct` verb's options."
     r = sub.add_parser('reconstruct', help='encode and decode an audio file with the autoencoder')
     r.add_argument('input', help='any audio file (any rate, any channel count)')
     r.add_argument('--out', required=True, help='output .wav/.flac/.ogg at the project rate, same duration (never the input; '
@@ -330,6 +267,23 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--weights', default=None, help='autoencoder weights (default: the shipped model)')
     r.add_argument('--device', default=None)
     r.set_defaults(func=_reconstruct)
+    return r
+
+# %% ../nbs/15_cli.ipynb #d57a082c
+def _encode(a):
+    from bass_ld.autoencoder import AutoEncoder
+    from bass_ld.ae_train import encode_dataset
+    from bass_ld.dataset import LatentPairDataset
+    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
+    t = time.time()
+    from bass_ld.pitch import item_features
+    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet, features=item_features)
+    ds = LatentPairDataset(out)
+    print(f"encoded {len(ds)} pairs of {a.data} into {out} ({out.stat().st_size / 1e6:.1f} MB, {time.time() - t:.0f} s)")
+    return out
+
+def _encode_args(sub):
+    "The `encode` verb's options."
     e = sub.add_parser('encode', help='pre-encode a dataset to latents for diffusion training')
     e.add_argument('--data', required=True, help='dataset folder (`bass-ld dataset`) or stem folders')
     e.add_argument('--out', required=True, help='output .safetensors (resumes if interrupted)')
@@ -337,6 +291,30 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument('--weights', default=None, help='autoencoder weights (default: the shipped model)')
     e.add_argument('--device', default=None); e.add_argument('--quiet', action='store_true')
     e.set_defaults(func=_encode)
+    return e
+
+# %% ../nbs/15_cli.ipynb #d42091fc
+def _evaluate(a):
+    from bass_ld.evaluate import evaluate, EvalConfig
+    from bass_ld.grounding import load_embedder
+    from bass_ld.pipeline import BassGenerator
+    base = EvalConfig()
+    f = (a.n or base.n) / base.n                                   # --n scales every part's size alike
+    sizes = {k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')}
+    cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, clip_frames=a.clip_frames, parts=tuple(p for p in a.parts.split(',') if p),
+                     sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
+    t = time.time()
+    res = evaluate(a.data, a.out, cfg, generator=g, embedder=emb, progress=not a.quiet,
+                   command='bass-ld ' + ' '.join(getattr(a, 'argv', None) or sys.argv[1:]))
+    out = Path(a.out)
+    print(f"evaluated {', '.join(res['parts'])} on the {cfg.split} split of {a.data} in {time.time() - t:.0f} s: "
+          f"{out}, {out.with_suffix('.json')}, figures {out.stem}_*.png beside them")
+    return res
+
+def _evaluate_args(sub):
+    "The `evaluate` verb's options."
     v = sub.add_parser('evaluate', help='measure the models on a dataset split: results table, curves, figures (resumes)')
     v.add_argument('--data', required=True, help='dataset folder (`bass-ld dataset`)')
     v.add_argument('--split', default='test', choices=['train', 'valid', 'test'])
@@ -354,6 +332,53 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')
     v.add_argument('--device', default=None); v.add_argument('--quiet', action='store_true')
     v.set_defaults(func=_evaluate)
+    return v
+
+# %% ../nbs/15_cli.ipynb #3002e764
+def _demo(a):
+    "Generate a bass for a bundled held-out mix, with and without a bundled style reference; write audio, MIDI and a figure."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from bass_ld.audio import load_audio, save_audio, plot_spec
+    from bass_ld.autoencoder import WEIGHTS
+    from bass_ld.pipeline import BassGenerator, transcribe, write_midi, plot_notes
+    ex = WEIGHTS.parent / 'examples'
+    from bass_ld.pipeline import check_settings
+    check_settings(steps=a.steps, seed=a.seed)
+    if a.seconds is not None and not (a.seconds > 0 and a.seconds < float('inf')): raise ValueError(f'--seconds must be a positive number, not {a.seconds}')
+    names = ['demo_bass.wav', 'demo_mix_bass.wav', 'demo_bass_styled.wav', 'demo_mix_bass_styled.wav', 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']
+    spare_inputs([a.mix, a.style], [Path(a.out) / n for n in names])
+    from bass_ld.audio import writable_path
+    writable_path(Path(a.out) / names[0], what='demo output')
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    t = time.time()
+    g = BassGenerator.from_pretrained(device=a.device)
+    mix = load_audio(a.mix or ex / 'example_mix.flac', g.sr)
+    if a.seconds: mix = mix[: int(a.seconds * g.sr)]
+    style_path = Path(a.style) if a.style else ex / 'style_slap_bass_1.flac'
+    kw = dict(steps=a.steps, seed=a.seed, progress=not a.quiet)
+    plain = g.generate(mix, g.sr, **kw)
+    styled = g.generate(mix, g.sr, style_z=g.style_latent(style_path), **kw)
+    files = {'demo_bass.wav': plain, 'demo_mix_bass.wav': (mix + plain).clamp(-1, 1),
+             'demo_bass_styled.wav': styled, 'demo_mix_bass_styled.wav': (mix + styled).clamp(-1, 1)}
+    for name, x in files.items(): save_audio(out / name, x, g.sr)
+    notes = {'': transcribe(plain, g.sr), '_styled': transcribe(styled, g.sr)}
+    for k, n in notes.items(): write_midi(n, out / f'demo_bass{k}.mid')
+    fig, ax = plt.subplots(4, 1, figsize=(10, 9), sharex=True)
+    plot_spec(mix, g.sr, ax=ax[0], title=f'mix ({Path(a.mix).name if a.mix else "bundled held-out example"})', fmax=4000)
+    plot_spec(plain, g.sr, ax=ax[1], title='generated bass', fmax=2000)
+    plot_spec(styled, g.sr, ax=ax[2], title=f'generated bass, style of {style_path.name}', fmax=2000)
+    for (k, n), c in zip(notes.items(), ('tab:blue', 'tab:orange')): plot_notes(n, ax[3], color=c, label='styled' if k else 'plain')
+    ax[3].set_title('transcribed notes (MIDI)'); ax[3].legend(loc='upper right')
+    fig.tight_layout(); fig.savefig(out / 'demo.png', dpi=100); plt.close(fig)
+    written = [out / n for n in [*files, 'demo_bass.mid', 'demo_bass_styled.mid', 'demo.png']]
+    print(f"bass-ld demo: {len(mix) / g.sr:.1f} s of mix, bass generated with and without the style of {style_path.name} "
+          f"({a.steps} steps, {time.time() - t:.0f} s on {g.ae.device}); wrote")
+    for p in written: print(f'  {p}')
+    return written
+
+def _demo_args(sub):
+    "The `demo` verb's options."
     m = sub.add_parser('demo', help='the quickstart job; writes its files into --out')
     m.add_argument('--out', default='.', help='folder for the demo files (default: current folder)')
     m.add_argument('--mix', default=None, help='your own mix (default: the bundled held-out example, 12 s)')
@@ -363,6 +388,23 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument('--device', default=None)
     m.add_argument('--quiet', action='store_true')
     m.set_defaults(func=_demo)
+    return m
+
+# %% ../nbs/15_cli.ipynb #e77dca34
+def parser() -> argparse.ArgumentParser:
+    "The `bass-ld` argument parser (one sub-parser per verb)."
+    p = argparse.ArgumentParser(prog='bass-ld', description='Bass accompaniment generation via latent diffusion.')
+    p.add_argument('-v', '--verbose', action='store_true', help='log progress details')
+    p.add_argument('--threads', type=int, default=None, help='compute threads (default: OMP_NUM_THREADS if set, else the physical cores '
+                   'that are free when the command starts: a busy machine gets fewer, and says so)')
+    sub = p.add_subparsers(dest='verb', required=True, metavar='VERB')
+    _dataset_args(sub)
+    _train_args(sub)
+    _generate_args(sub)
+    _reconstruct_args(sub)
+    _encode_args(sub)
+    _evaluate_args(sub)
+    _demo_args(sub)
     return p
 
 def busy_share(seconds:float=0.25) -> float:
