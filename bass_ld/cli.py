@@ -43,7 +43,7 @@ def _dataset(a):
     if not 8000 <= a.sr <= 192000: raise ValueError(f'--sr must be 8000 .. 192000 Hz, not {a.sr}')
     if not 0 <= a.drum_share <= 1: raise ValueError(f'--drum-share must be in [0, 1], not {a.drum_share}')
     if a.max_seconds < 2: raise ValueError(f'--max-seconds must be at least 2 (a pair needs a few bars), not {a.max_seconds}')
-    from bass_ld.data import build_dataset, dataset_summary, CorpusSource
+    from bass_ld.render import build_dataset, dataset_summary, CorpusSource
     from bass_ld.grooves import GrooveSource, mma_command
     names = [x.strip() for x in (a.sources or 'corpus,mma').split(',') if x.strip()]
     if bad := sorted(set(names) - {'corpus', 'mma'}): raise ValueError(f"unknown source(s) {bad}: choose from corpus, mma")

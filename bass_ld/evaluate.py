@@ -200,7 +200,8 @@ _RULE_SYNTH = None
 def rule_bass(mix, sr:int=SR, program:int=33) -> torch.Tensor:
     "What a simple tool would play: librosa's beats and chroma of the mix, per beat the root of the best-matching major or minor triad, held in octave 2 (MIDI 36-47), rendered with FluidSynth (GM `program`)."
     import librosa
-    from bass_ld.data import Renderer, Track
+    from bass_ld.data import Track
+    from bass_ld.render import Renderer
     global _RULE_SYNTH
     y = mix.numpy() if torch.is_tensor(mix) else np.asarray(mix, np.float32)
     _, beats = librosa.beat.beat_track(y=y, sr=sr, hop_length=HOP)
@@ -332,7 +333,8 @@ def part_codec(g, items:list[dict], cfg:EvalConfig) -> dict:
 def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_seconds:float=15.0, sf2=None, sr:int=SR) -> list[dict]:
     "Render `n` pieces of `split` anew (another SoundFont and arrangement than the dataset's): dicts of mix, bass, id."
     import pretty_midi
-    from bass_ld.data import corpus_pieces, piece_id, split_of, parse_score, arrange, Renderer, render_item
+    from bass_ld.data import corpus_pieces, piece_id, split_of, parse_score, arrange
+    from bass_ld.render import Renderer, render_item
     sf2 = sf2 or Path(pretty_midi.__file__).parent / 'TimGM6mb.sf2'
     pieces = [p for p in corpus_pieces() if split_of(piece_id(p)) == split]
     order = np.random.default_rng(seed).permutation(len(pieces))

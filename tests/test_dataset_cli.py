@@ -44,7 +44,7 @@ def stem_checks(mix, bass, notes, sr=SR) -> dict:
 
 def test_bass_file_holds_the_labelled_bass_line_and_the_mix_does_not(built):
     "For each source: the bass stem is voiced, in the bass register, at the labelled pitches and times; the mix lacks it."
-    from bass_ld.data import item_labels
+    from bass_ld.render import item_labels
     out, _ = built
     changes = []
     for r in records(out):
