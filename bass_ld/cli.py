@@ -44,7 +44,8 @@ def _dataset(a):
     if not 0 <= a.drum_share <= 1: raise ValueError(f'--drum-share must be in [0, 1], not {a.drum_share}')
     if a.max_seconds < 2: raise ValueError(f'--max-seconds must be at least 2 (a pair needs a few bars), not {a.max_seconds}')
     from bass_ld.render import build_dataset, dataset_summary, CorpusSource
-    from bass_ld.grooves import GrooveSource, mma_command
+    from bass_ld.grooves import mma_command
+    from bass_ld.songs import GrooveSource
     names = [x.strip() for x in (a.sources or 'corpus,mma').split(',') if x.strip()]
     if bad := sorted(set(names) - {'corpus', 'mma'}): raise ValueError(f"unknown source(s) {bad}: choose from corpus, mma")
     if 'mma' in names and mma_command() is None:
