@@ -15,11 +15,11 @@ from .metrics import (HOP, bass_pitch, mix_chroma, harmonic_agreement, onset_f1,
                              register, relative_level, MFCCJudge)
 from .grounding import timbre_embedder
 from .report import OTHER, THROUGH_AE, RULE, results_markdown, plot_results, _ci, _md_table
+from .measure import eval_set, clip_labels, Scorer, summarise, mfcc_judge, rule_bass, fresh_pairs, rank_check, _piece
 
 # %% auto #0
-__all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'eval_set', 'clip_labels', 'Scorer', 'summarise', 'sample_clips', 'mfcc_judge',
-           'rule_bass', 'part_table', 'part_guidance', 'part_grounding', 'grounding_moves_notes', 'part_length',
-           'part_codec', 'fresh_pairs', 'rank_check', 'evaluate']
+__all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'part_table', 'part_guidance', 'part_grounding',
+           'grounding_moves_notes', 'part_length', 'part_codec', 'evaluate']
 
 # %% ../nbs/12_evaluate.ipynb #222c3b01
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
@@ -58,84 +58,6 @@ class EvalConfig:
         if self.clip_frames is not None and part in ('table', 'guidance', 'grounding'): d['clip_frames'] = self.clip_frames
         if PART_VERSION.get(part, 1) > 1: d['version'] = PART_VERSION[part]   # what the part measures changed: old results are stale
         return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-# %% ../nbs/12_evaluate.ipynb #f100a424
-def _piece(iid:str) -> str: return iid.rsplit('-v', 1)[0]
-
-def eval_set(items:list[dict], n:int, samples:int, sr:int=SR) -> list[dict]:
-    "`n` clips of `samples` samples whose bass sounds, each with a style reference from another piece (labels cycling)."
-    clips = [c for c in eval_clips(items, samples, n + 8, sr) if rms_db(c['bass']) > -50][:n]
-    if len(clips) < 2: raise ValueError(f'need at least 2 clips with a sounding bass of {samples / sr:.1f} s; the split has too little audio')
-    have = sorted({it['label'] for it in items if it['label'] >= 0})
-    for i, c in enumerate(clips):
-        k = have[i % len(have)]
-        mine = {_piece(x) for x in c['ids']}
-        cands = [it for it in items if it['label'] == k and _piece(it['id']) not in mine] or \
-                [it for it in items if _piece(it['id']) not in mine] or items
-        ref = cands[(i // len(have)) % len(cands)]
-        c['ref'], c['ref_label'] = load_audio(ref['bass'], sr), LABELS[ref['label']] if ref['label'] >= 0 else None
-        c['ref_id'] = ref['id']
-        c['target'] = LABELS[k] if k >= 0 else None
-        c['own_label'] = LABELS[c['label']] if c['label'] >= 0 else None
-        c['labels'] = clip_labels([next(it for it in items if it['id'] == x) for x in c['ids']], c['starts'], samples / sr)
-    return clips
-
-def clip_labels(parts:list[dict], # the items a clip is made of (`read_manifest` dicts), in order
-                starts:list, seconds:float) -> dict|None:
-    "The clip's labelled bass notes and chords (moved to where each item starts in it) and its strong beats; None if unlabelled."
-    out = dict(bass=[], chords=[], beats=[])
-    for it, s0 in zip(parts, starts):
-        p = Path(it.get('labels') or '')
-        lab = json.loads(p.read_text()).get('labels') if p.is_file() else None
-        if not lab or not it.get('beat_seconds'): return None
-        end = seconds - s0
-        out['bass'] += [[a + s0, min(b, end) + s0, m] for a, b, m in lab['bass'] if a < end]
-        out['chords'] += [[a + s0, min(b, end) + s0, r, q] for a, b, r, q in lab['chords'] if a < end]
-        out['beats'] += list(s0 + strong_beats(min(end, it['duration']), it['beat_seconds'], it['beats_per_bar']))
-    out['beats'] = np.array(out['beats'])
-    return out
-
-class Scorer:
-    "Every clip metric of a candidate bass for clip `i`: fit to the mix, pitch accuracy against the true bass, style, health."
-    def __init__(self, clips:list[dict], sr:int=SR, clf=None, embedder=None,
-                 judge=None): # an independent style judge fn(audio, sr) -> label (`metrics.MFCCJudge`), or None
-        from bass_ld.grounding import TimbreClassifier
-        self.clips, self.sr = clips, sr
-        self.clf = clf if clf is not None else TimbreClassifier.from_pretrained(device='cpu')
-        self.embedder, self.judge = embedder or timbre_embedder(self.clf), judge
-        self.chroma = [mix_chroma(c['mix'], sr) for c in clips]
-        self.ref_pitch = [bass_pitch(c['bass'], sr) for c in clips]
-
-    def __call__(self, i:int, bass, target:str|None, pyin:bool=False) -> tuple:
-        "(metrics dict, embedding or None) of candidate `bass` for clip `i`, asked to sound like `target`; `pyin`: a second register."
-        c, sr = self.clips[i], self.sr
-        p = bass_pitch(bass, sr)
-        m = dict(harmonic=harmonic_agreement(None, None, sr, pitch=p, chroma=self.chroma[i]), onset_f1=onset_f1(bass, c['mix'], sr),
-                 **pitch_accuracy(None, None, sr, pitch=p, ref_pitch=self.ref_pitch[i]), **audio_health(bass, sr))
-        m['register'], m['level_vs_mix'] = register(bass, sr, pitch=p), relative_level(bass, c['mix'])
-        m['register_pyin'] = register(bass, sr, 'pyin') if pyin else float('nan')
-        lab = c.get('labels')
-        if lab:                                                        # exact checks against the score (02_data labels)
-            from bass_ld.pipeline import transcribe
-            notes = transcribe(bass, sr, pitch=p)
-            m['note_f1'], m['note_f1_chroma'] = note_f1(notes, lab['bass']), note_f1(notes, lab['bass'], chroma=True)
-            m['root_beats'] = root_on_beats(p, lab['chords'], lab['beats'])
-        else: m['note_f1'] = m['note_f1_chroma'] = m['root_beats'] = float('nan')
-        try:
-            probs, _ = self.clf.analyse(bass, sr)
-            m['style'] = float(self.clf.cfg.labels[int(probs.argmax())] == target) if target else float('nan')
-            e = np.asarray(self.embedder(bass, sr), np.float64)
-        except AudioError: m['style'], e = 0.0, None                    # silent: no timbre, counted wrong
-        try: m['style_mfcc'] = float(self.judge(bass, sr) == target) if self.judge and target else float('nan')
-        except AudioError: m['style_mfcc'] = 0.0
-        return m, e
-
-def summarise(rows:list[dict], embs:list|None=None, ref_embs=None) -> dict:
-    "Bootstrap interval of each metric over clips; Fréchet distance of the embeddings to `ref_embs`."
-    out = {k: bootstrap_ci([r[k] for r in rows]) for k in rows[0]}
-    e = [x for x in (embs or []) if x is not None]
-    if ref_embs is not None and len(e) >= 2: out['frechet'] = round(frechet_distance(np.stack(e), ref_embs), 3)
-    return out
 
 # %% ../nbs/12_evaluate.ipynb #0d0ababc
 def sample_clips(g, # a `BassGenerator`
@@ -186,36 +108,6 @@ def _harmonies(g, clips:list[dict]) -> np.ndarray:
     for c in clips:
         if 'h_mix' not in c: c['h_mix'] = frame_chroma(c['mix'], c['z_mix'].shape[-1], g.sr, g.ae.cfg.stride)
     return np.stack([c['h_mix'] for c in clips])
-
-def mfcc_judge(data, source:str|None=None, per_label:int=8, sr:int=SR) -> MFCCJudge|None:
-    "`metrics.MFCCJudge` from `per_label` train-split bass stems per timbre label (of `source`, if given); None with < 2 labels."
-    items = [it for it in read_manifest(data, 'train') if it['label'] >= 0 and source in (None, it.get('source'))]
-    stems = {}
-    for it in items:
-        k = LABELS[it['label']]
-        if len(stems.setdefault(k, [])) < per_label: stems[k].append(load_audio(it['bass'], sr))
-    return MFCCJudge(stems, sr) if len(stems) >= 2 else None
-
-_RULE_SYNTH = None
-def rule_bass(mix, sr:int=SR, program:int=33) -> torch.Tensor:
-    "What a simple tool would play: librosa's beats and chroma of the mix, per beat the root of the best-matching major or minor triad, held in octave 2 (MIDI 36-47), rendered with FluidSynth (GM `program`)."
-    import librosa
-    from bass_ld.data import Track
-    from bass_ld.render import Renderer
-    global _RULE_SYNTH
-    y = mix.numpy() if torch.is_tensor(mix) else np.asarray(mix, np.float32)
-    _, beats = librosa.beat.beat_track(y=y, sr=sr, hop_length=HOP)
-    chroma = librosa.feature.chroma_cqt(y=y, sr=sr, hop_length=HOP)
-    bounds = librosa.util.fix_frames(beats, x_min=0, x_max=chroma.shape[1])
-    sync = librosa.util.sync(chroma, bounds, aggregate=np.median)                      # (12, beats)
-    tri = np.array([np.roll([1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0], r) for r in range(12)] +   # major, then minor triads
-                   [np.roll([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0], r) for r in range(12)], float)
-    roots = (tri @ (sync / np.maximum(np.linalg.norm(sync, axis=0), 1e-9))).argmax(0) % 12
-    t = librosa.frames_to_time(bounds, sr=sr, hop_length=HOP)
-    notes = np.array([[a, max(a + 0.05, b - 0.03), 36 + r, 100] for a, b, r in zip(t[:-1], t[1:], roots) if b > a])
-    if _RULE_SYNTH is None or _RULE_SYNTH.sr != sr: _RULE_SYNTH = Renderer(sr)
-    out = _RULE_SYNTH.render([Track('rule', program, notes.reshape(-1, 4), reverb=10)], len(y) / sr)
-    return torch.from_numpy(out * 0.5 / max(float(np.abs(out).max()), 1e-6))
 
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "The results table: one row per system, each metric's mean and 95% interval over the clips."
@@ -328,40 +220,6 @@ def part_codec(g, items:list[dict], cfg:EvalConfig) -> dict:
         return dict(skipped='opus-tools is not installed (Debian: apt-get install opus-tools)')
     step = max(1, len(items) // cfg.codec_n)
     return dict(rows=compare_with_opus(g.ae, items[::step][:cfg.codec_n], seconds=10.0))
-
-# %% ../nbs/12_evaluate.ipynb #2a754196
-def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_seconds:float=15.0, sf2=None, sr:int=SR) -> list[dict]:
-    "Render `n` pieces of `split` anew (another SoundFont and arrangement than the dataset's): dicts of mix, bass, id."
-    import pretty_midi
-    from bass_ld.data import corpus_pieces, piece_id, split_of, parse_score, arrange
-    from bass_ld.render import Renderer, render_item
-    sf2 = sf2 or Path(pretty_midi.__file__).parent / 'TimGM6mb.sf2'
-    pieces = [p for p in corpus_pieces() if split_of(piece_id(p)) == split]
-    order = np.random.default_rng(seed).permutation(len(pieces))
-    r, out = Renderer(sr, sf2=sf2), []
-    for k in order:
-        if len(out) == n: break
-        try:
-            item = arrange(parse_score(pieces[k]), variant, seed, max_seconds)
-            mix, bass = render_item(item, r)
-        except Exception: continue                     # pieces the dataset also skips (no bass line, silent parts)
-        if rms_db(bass) > -50: out.append(dict(mix=mix, bass=bass, id=item.meta['id']))
-    if len(out) < 2: raise ValueError(f'only {len(out)} {split}-split pieces could be rendered with {Path(sf2).name}; need 2 to compare')
-    return out
-
-def rank_check(pairs:list[dict], sr:int=SR) -> dict:
-    "Harmonic agreement of every mix with every bass: how often a song's own bass beats other songs' basses."
-    P = [bass_pitch(p['bass'], sr) for p in pairs]
-    C = [mix_chroma(p['mix'], sr) for p in pairs]
-    n = len(pairs)
-    M = np.array([[harmonic_agreement(None, None, sr, pitch=P[j], chroma=C[i]) for j in range(n)] for i in range(n)])
-    own, off = np.diag(M), ~np.eye(n, dtype=bool)
-    beaten = np.array([np.nanmean(M[i, off[i]] < M[i, i]) for i in range(n)])
-    nxt = M[np.arange(n), (np.arange(n) + 1) % n]
-    return dict(songs=n, own_above_next_song=round(float(np.mean(own > nxt)), 4),
-                own_above_median_other=round(float(np.mean(own > np.nanmedian(np.where(off, M, np.nan), 1))), 4),
-                share_of_others_beaten=bootstrap_ci(beaten), top1=round(float(np.mean(np.nanargmax(M, 1) == np.arange(n))), 4),
-                own=bootstrap_ci(own), others=bootstrap_ci(M[off]), ids=[p['id'] for p in pairs])
 
 # %% ../nbs/12_evaluate.ipynb #06a4269d
 def evaluate(data, # dataset folder (`bass-ld dataset`)
