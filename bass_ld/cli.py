@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse, json, logging, os, sys, time
 from pathlib import Path
+from .core import spare_inputs, busy_share, free_threads
 # Before torch loads: an idle compute thread spins only ~0.2 ms (GNU OpenMP counts ~100,000 spins per ms) before it
 # sleeps, instead of OpenMP's default 3 ms. On a busy machine long spinning fights the other processes for the cores
 # (a 60-s generate beside two busy processes: 60 s instead of 3 s); sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs
@@ -13,26 +14,7 @@ from pathlib import Path
 if 'OMP_WAIT_POLICY' not in os.environ: os.environ.setdefault('GOMP_SPINCOUNT', '20000')
 
 # %% auto #0
-__all__ = ['RESUMABLE', 'spare_inputs', 'parser', 'busy_share', 'free_threads', 'main']
-
-# %% ../nbs/15_cli.ipynb #9c02e0fa
-def _same_file(a, b) -> bool:
-    "Whether paths `a` and `b` name one file (through links and relative paths), existing or not."
-    a, b = Path(a).expanduser(), Path(b).expanduser()
-    try:
-        if a.exists() and b.exists(): return os.path.samefile(a, b)
-    except OSError: pass
-    return a.resolve() == b.resolve()
-
-def spare_inputs(inputs:list, outputs:list) -> None:
-    "Refuse (one-line `ValueError`) an output that is one of the inputs, or two outputs that are one file."
-    ins, outs = [Path(i) for i in inputs if i], [Path(o) for o in outputs if o]
-    for o in outs:
-        for i in ins:
-            if _same_file(i, o): raise ValueError(f"refusing to write '{o}': it is the input '{i}' (choose another output path)")
-    for k, o in enumerate(outs):
-        for o2 in outs[k + 1:]:
-            if _same_file(o, o2): raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
+__all__ = ['RESUMABLE', 'parser', 'main']
 
 # %% ../nbs/15_cli.ipynb #1696ddc4
 def _dataset(a):
@@ -407,17 +389,6 @@ def parser() -> argparse.ArgumentParser:
     _evaluate_args(sub)
     _demo_args(sub)
     return p
-
-def busy_share(seconds:float=0.25) -> float:
-    "The share of the machine's CPU time (0 … 1) that other work used over the last `seconds`."
-    import psutil
-    return psutil.cpu_percent(interval=seconds) / 100
-
-def free_threads(n:int, # the threads torch would use (its default: the physical cores)
-                 busy:float # share of the CPU time in use (`busy_share`)
-                ) -> int:
-    "Threads to compute with: the share of `n` that the machine leaves free, at least one."
-    return max(1, min(n, round(n * (1 - busy))))
 
 RESUMABLE = ('dataset', 'train', 'encode', 'evaluate')   # verbs that pick up where an interrupted run stopped
 

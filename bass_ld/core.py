@@ -11,7 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['WEIGHTS', 'atomic_path', 'clear_partials', 'default_device', 'hardware', 'CheckpointError', 'save_weights',
-           'load_weights', 'from_config', 'load_state_strict', 'load_pretrained']
+           'load_weights', 'from_config', 'load_state_strict', 'load_pretrained', 'spare_inputs', 'busy_share',
+           'free_threads']
 
 # %% ../nbs/00_core.ipynb #c92501b2
 @contextmanager
@@ -128,3 +129,34 @@ def load_pretrained(path, # NAME(.safetensors|.json), a run folder holding model
     if p.is_dir(): p = p / 'model'
     state, info = load_weights(p, kind=kind)
     return state, info, p
+
+# %% ../nbs/00_core.ipynb #3f6f68dc
+def _same_file(a, b) -> bool:
+    "Whether paths `a` and `b` name one file (through links and relative paths), existing or not."
+    a, b = Path(a).expanduser(), Path(b).expanduser()
+    try:
+        if a.exists() and b.exists(): return os.path.samefile(a, b)
+    except OSError: pass
+    return a.resolve() == b.resolve()
+
+def spare_inputs(inputs:list, outputs:list) -> None:
+    "Refuse (one-line `ValueError`) an output that is one of the inputs, or two outputs that are one file."
+    ins, outs = [Path(i) for i in inputs if i], [Path(o) for o in outputs if o]
+    for o in outs:
+        for i in ins:
+            if _same_file(i, o): raise ValueError(f"refusing to write '{o}': it is the input '{i}' (choose another output path)")
+    for k, o in enumerate(outs):
+        for o2 in outs[k + 1:]:
+            if _same_file(o, o2): raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
+
+# %% ../nbs/00_core.ipynb #0fd0259b
+def busy_share(seconds:float=0.25) -> float:
+    "The share of the machine's CPU time (0 … 1) that other work used over the last `seconds`."
+    import psutil
+    return psutil.cpu_percent(interval=seconds) / 100
+
+def free_threads(n:int, # the threads torch would use (its default: the physical cores)
+                 busy:float # share of the CPU time in use (`busy_share`)
+                ) -> int:
+    "Threads to compute with: the share of `n` that the machine leaves free, at least one."
+    return max(1, min(n, round(n * (1 - busy))))

@@ -10,13 +10,13 @@ bundled example tiled to length (real music, so the sampler does real work).
 Prints a markdown table (steady state: the second of two runs, after a warm-up of the same length; 600 s runs once).
 `--busy 0 2` runs every length on an idle machine and again beside two busy processes (pure-Python loops, one core
 each), as on a machine shared with other work. Children start as `bass-ld` does: GOMP_SPINCOUNT=20000 (unless a
-wait policy is set), and without --threads the share of the cores the machine leaves free (`bass_ld.cli.free_threads`).
+wait policy is set), and without --threads the share of the cores the machine leaves free (`bass_ld.core.free_threads`).
 """
 import argparse, json, os, resource, subprocess, sys, time
 
 def one(seconds, steps, device, threads, repeats):
     import torch
-    from bass_ld.cli import busy_share, free_threads
+    from bass_ld.core import busy_share, free_threads
     torch.set_num_threads(threads or free_threads(torch.get_num_threads(), busy_share()))
     from bass_ld.audio import load_audio
     from bass_ld.autoencoder import WEIGHTS
