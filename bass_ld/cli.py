@@ -140,6 +140,12 @@ def _train_args(sub):
     return t
 
 # %% ../nbs/15_cli.ipynb #53bb5e48
+def _region(text:str) -> tuple:
+    "'12.5-24' -> (12.5, 24.0); '30-' or '30-end' -> (30.0, None): a region to regenerate, in seconds."
+    t0, sep, t1 = text.partition('-')
+    try: return float(t0), (None if t1 in ('', 'end') else float(t1))
+    except ValueError: raise argparse.ArgumentTypeError(f"'{text}' is not START-END in seconds (e.g. 12.5-24, or 30- to the end)") from None
+
 def _generate(a):
     import json
     from bass_ld.audio import load_audio, save_audio, atomic_path
@@ -149,17 +155,27 @@ def _generate(a):
                        grounding_kind=a.grounding_kind, seed=a.seed, sampler=a.sampler)      # every setting checked before any work
     check_settings(seed=a.seed, variations=a.variations)
     o = Path(a.out)
-    spare_inputs([a.mix, a.style], [a.out, a.together, a.midi] + [o.with_name(f'{o.stem}.variations.json')] * (a.variations > 1))
+    if a.keep and a.continue_from: raise ValueError('--keep (with --regenerate) and --continue are two ways to edit: give one')
+    if bool(a.keep) != bool(a.regenerate):
+        raise ValueError('--keep BASS needs at least one --regenerate START-END, and --regenerate needs the bass to --keep')
+    ins = [a.mix, a.style, a.keep, a.continue_from]
+    spare_inputs(ins, [a.out, a.together, a.midi] + [o.with_name(f'{o.stem}.variations.json')] * (a.variations > 1))
     from bass_ld.audio import writable_path
     for path, what, exts in [(a.out, 'output', None), (a.together, '--together output', None), (a.midi, '--midi output', ('mid', 'midi'))]:
         if path: writable_path(path, exts or ('wav', 'flac', 'ogg'), what)
     for r in range(1, a.variations + 1) if a.variations > 1 else ():         # ranked files: any rank may get any seed
-        for k in range(a.variations): spare_inputs([a.mix, a.style], [o.with_name(f'{o.stem}.var{r}-seed{a.seed + k}{o.suffix}')])
+        for k in range(a.variations): spare_inputs(ins, [o.with_name(f'{o.stem}.var{r}-seed{a.seed + k}{o.suffix}')])
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     t = time.time()
-    res = g.generate(mix, g.sr, style_z=style, config=c, progress=not a.quiet, variations=a.variations)
+    kw = dict(config=c, progress=not a.quiet, variations=a.variations)
+    if a.continue_from:                                          # the riff as played, then the rest in its timbre
+        res = g.continue_from(mix, load_audio(a.continue_from, g.sr), g.sr, style='riff' if style is None else None,
+                              style_z=style, **kw)
+    elif a.keep:                                                  # the kept bass outside the regions, sample for sample
+        res = g.generate(mix, g.sr, style_z=style, keep=a.keep, regions=a.regenerate, **kw)
+    else: res = g.generate(mix, g.sr, style_z=style, **kw)
     out = Path(a.out)
     bass = res[0].bass if a.variations > 1 else res
     save_audio(out, bass, g.sr)
@@ -167,6 +183,8 @@ def _generate(a):
     harm = f'harmony {a.harmony:g}' if g.probe is not None else 'harmony off (no pitch probe for this autoencoder: --probe)'
     how = f"{c.steps} {c.sampler} steps, {c.guidance} guidance w {c.w:g}, {harm}, seed {c.seed}"
     if style is not None: how += f", style {a.style} ({style.shape[-1] / g.ae.cfg.frame_rate:.1f} s sounding), grounding {a.grounding_kind} {a.grounding:g}"
+    if a.keep: how += f", {a.keep} kept outside " + ', '.join(f"{t0:g}-{'end' if t1 is None else f'{t1:g}'} s" for t0, t1 in a.regenerate)
+    if a.continue_from: how += f", continuing {a.continue_from}" + (' in its timbre' if style is None else '')
     print(f"{a.mix}: {len(mix) / g.sr:.2f} s -> bass in {out}" + (f", mix + bass in {a.together}" if a.together else '')
           + f" ({how}; {time.time() - t:.1f} s on {g.ae.device})")
     if a.variations > 1:
@@ -203,6 +221,13 @@ def _generate_args(sub):
                    help='rescaled: keeps the latent scale at any w (default); plain: classic CFG')
     g.add_argument('--harmony', type=float, default=D.harmony, help=f"harmony guidance strength (0 = off; default {D.harmony:g})")
     g.add_argument('--style', default=None, help='reference bass recording (>= 1 s): the timbre to take')
+    g.add_argument('--keep', default=None, metavar='BASS', help='a bass to keep (as long as the mix, within 0.5 s): only the '
+                   '--regenerate regions are generated anew; outside them the output is this bass, sample for sample')
+    g.add_argument('--regenerate', type=_region, action='append', default=None, metavar='START-END',
+                   help='with --keep: seconds to regenerate, e.g. 12.5-24 or 30- (to the end); repeat for more regions')
+    g.add_argument('--continue', dest='continue_from', default=None, metavar='RIFF',
+                   help='a bass recording that covers the start of the mix: kept as played, the rest generated in its '
+                   'timbre (or --style\'s)')
     g.add_argument('--grounding', type=float, default=D.grounding, help=f"grounding strength 0..1 with --style (default {D.grounding:g})")
     g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=D.grounding_kind,
                    help='stats: match channel statistics (default); nn: pull to nearest reference frames')

@@ -17,9 +17,9 @@ from .pitch import NOTE_CHANNELS, mix_features
 from .train import default_device
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'BASS_REGISTER', 'check_output',
-           'check_settings', 'SamplingConfig', 'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi',
-           'plot_notes']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'EDIT_FADE', 'KEEP_TOLERANCE', 'BASS_REGISTER',
+           'check_output', 'check_settings', 'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames',
+           'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/11_pipeline.ipynb #f1e41574
 import math, numbers
@@ -88,6 +88,45 @@ class SamplingConfig:
         return dataclasses.replace(self, **settings)
 
 # %% ../nbs/11_pipeline.ipynb #bacf18cf
+EDIT_FADE = 0.05        # s: cross-fade inside each regenerated region's edges
+KEEP_TOLERANCE = 0.5    # s: how much a kept bass may differ in length from the mix (padded with silence or cut)
+
+def check_regions(regions, # [(t0, t1), ...] in seconds; t1 None means the end of the mix
+                  seconds:float, # length of the mix
+                  min_len:float=0.25) -> list[tuple]:
+    "The regions sorted, or a one-line `ValueError` for one outside the mix, empty or shorter than `min_len`, or overlapping."
+    out = []
+    for r in regions or []:
+        try: t0, t1 = float(r[0]), seconds if r[1] is None else float(r[1])
+        except (TypeError, ValueError, IndexError): raise ValueError(f'a region is two times in seconds (start, end), not {r!r}') from None
+        if not (math.isfinite(t0) and math.isfinite(t1)): raise ValueError(f'region {t0:g}-{t1:g} s: times must be finite')
+        if t0 < 0 or t1 > seconds + 1e-6: raise ValueError(f'region {t0:g}-{t1:g} s lies outside the mix (0-{seconds:.2f} s)')
+        if t1 - t0 < min_len: raise ValueError(f'region {t0:g}-{t1:g} s is empty or shorter than {min_len:g} s')
+        out.append((t0, min(t1, seconds)))
+    if not out: raise ValueError('no region to regenerate: give at least one (start, end) in seconds')
+    out.sort()
+    for (a0, a1), (b0, b1) in zip(out, out[1:]):
+        if b0 < a1: raise ValueError(f'regions {a0:g}-{a1:g} s and {b0:g}-{b1:g} s overlap')
+    return out
+
+def region_weight(regions:list, n:int, sr:int, fade:float=EDIT_FADE) -> torch.Tensor:
+    "Per-sample weight of the generated audio: 1 inside the regions, ramping from 0 over `fade` s inside their edges, 0 outside."
+    w = torch.zeros(n)
+    for t0, t1 in regions:
+        a, b = round(t0 * sr), min(n, round(t1 * sr))
+        f = max(1, min(round(fade * sr), (b - a) // 4))
+        w[a:b] = 1.0
+        if a > 0: w[a:a + f] = torch.linspace(0, 1, f + 2)[1:-1]
+        if b < n: w[b - f:b] = torch.linspace(1, 0, f + 2)[1:-1]
+    return w
+
+def keep_frames(known:torch.Tensor, # (C, T) latent of the kept bass
+                keep:torch.Tensor): # (T,) bool: True where the latent is kept
+    "A `ground`-style fn setting the denoised estimate to `known` on the kept frames (inpainting's data-consistency step)."
+    def fn(d, sigma): return torch.where(keep.to(d.device), known.to(d), d)
+    return fn
+
+# %% ../nbs/11_pipeline.ipynb #cd9a3a0a
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
     def __init__(self, ae:AutoEncoder, den:Denoiser,
@@ -152,22 +191,28 @@ class BassGenerator:
                  progress:bool=False,
                  callback=None, # fn(info) after every sampling step (e.g. a progress widget)
                  variations:int=1, # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
+                 keep=None, # a bass to keep outside `regions` (audio like `mix`, at `keep_sr`, or a path), as long as the mix
+                 regions=None, # with `keep`: [(start s, end s), ...] to regenerate; end None = the end of the mix
+                 keep_sr:int|None=None,
                  **settings # any `SamplingConfig` field, overriding `config` (e.g. w=4, seed=3, harmony=0)
                 ):
         "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
         c = (config or SamplingConfig()).replace(**settings)
         check_settings(seed=c.seed, variations=variations)
+        if (keep is None) != (regions is None): raise ValueError('keep and regions go together: the bass to keep and where to regenerate it')
         if variations > 1:
             return self.variations(mix, sr, variations, seed=c.seed, style=style, config=c, style_sr=style_sr, style_z=style_z,
-                                   progress=progress, callback=callback)
+                                   progress=progress, callback=callback, keep=keep, regions=regions, keep_sr=keep_sr)
         steps, w, guidance, harmony = c.steps, c.w, c.guidance, c.harmony
         rescale = guidance_rescale(c.guidance, c.phi, c.per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
         ground = grounding_fn(ref, c.grounding, c.grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
+        if keep is not None: kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
         if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
             steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
             ground = then(ground, steer)
+        if keep is not None: ground = then(ground, keep_frames(z_keep, keep_mask))   # last: the kept frames stay exact
         ground = self.on_latent(ground)
         bar = None
         if progress:
@@ -179,7 +224,43 @@ class BassGenerator:
         z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, w=w, seed=c.seed, sampler=c.sampler, window=c.window,
                             overlap=c.overlap, rescale=rescale, ground=ground, callback=step)
         if bar: bar.close()
-        return check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps')
+        y = check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps')
+        if keep is None: return y
+        wt = region_weight(regions, len(x), self.sr)
+        return kept * (1 - wt) + y * wt                                 # outside the regions: the kept audio, exactly
+
+    def _kept(self, keep, sr:int, regions, n:int) -> tuple:
+        "The kept bass at the model rate and length `n`, the checked regions, its latent and the kept-frame mask."
+        if isinstance(keep, (str, Path)):
+            from bass_ld.audio import load_audio
+            kept = load_audio(keep, self.sr)
+        else: kept = to_mono(keep, sr, self.sr, src='kept bass')
+        if abs(len(kept) - n) > KEEP_TOLERANCE * self.sr:
+            raise AudioError(f'kept bass: it is {len(kept) / self.sr:.2f} s long, the mix {n / self.sr:.2f} s '
+                             f'(they must match within {KEEP_TOLERANCE:g} s)')
+        kept = torch.nn.functional.pad(kept, (0, max(0, n - len(kept))))[:n]
+        regions = check_regions(regions, n / self.sr)
+        stride = self.ae.cfg.stride
+        z_keep = self.ae.encode(kept)
+        T = z_keep.shape[-1]
+        keep_mask = torch.ones(T, dtype=torch.bool)
+        for t0, t1 in regions:                                          # frames touching a region are generated
+            keep_mask[int(t0 * self.sr // stride): min(T, math.ceil(t1 * self.sr / stride))] = False
+        return kept, regions, z_keep, keep_mask
+
+    def continue_from(self, mix, riff, # the mix, and a bass recording that covers its start
+                      sr:int=SR, riff_sr:int|None=None, style='riff', # the timbre: the riff's (default), another reference, or None
+                      **kw) -> torch.Tensor:
+        "The riff as played, then a bass for the rest of the mix in its timbre (grounded on it) and style."
+        x = to_mono(mix, sr, self.sr, src='mix')
+        r = to_mono(riff, riff_sr or sr, self.sr, src='riff')
+        if len(r) < self.sr: raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long; play at least 1 s to continue from')
+        if len(r) > len(x) - self.sr // 4:
+            raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long and the mix {len(x) / self.sr:.2f} s: nothing is left to continue')
+        if rms_db(r) < -70: raise AudioError('riff: it is silent (below -70 dBFS): there is nothing to continue')
+        if isinstance(style, str) and style == 'riff': style, kw['style_sr'] = r, self.sr
+        kept = torch.nn.functional.pad(r, (0, len(x) - len(r)))          # the rest is generated
+        return self.generate(x, self.sr, style=style, keep=kept, keep_sr=self.sr, regions=[(len(r) / self.sr, None)], **kw)
 
 # %% ../nbs/11_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass
