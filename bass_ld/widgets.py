@@ -78,8 +78,15 @@ class BassApp:
         self.progress = W.IntProgress(value=0, min=0, max=d['steps'], description='sampling')
         self.status = W.HTML()
         self.players, self.figure = W.VBox(), W.Output()
+        self.region = W.FloatRangeSlider(value=(0.0, 0.0), min=0.0, max=1.0, step=0.1, description='range (s)', disabled=True,
+                                         continuous_update=False, layout=W.Layout(width='480px'))
+        self.regen = W.Button(description='Regenerate range', icon='refresh', disabled=True,
+                              tooltip='keep this take outside the range and generate the range anew')
+        self.undo_button = W.Button(description='Undo', icon='undo', disabled=True, tooltip='back to the previous take')
         self.button.on_click(lambda _: self.generate())
-        self.result = None
+        self.regen.on_click(lambda _: self.regenerate())
+        self.undo_button.on_click(lambda _: self.undo())
+        self.result, self.history = None, []                     # the current take and the earlier ones (for undo)
 
     def _source(self, choice, upload, table):
         if choice.value == UPLOAD: return decode_upload(upload.value, self.g.sr)
@@ -95,32 +102,75 @@ class BassApp:
             self.progress.max, self.progress.value = self.steps.value, 0
             self.button.disabled = True
             self.status.value = 'generating…'
-            bass = self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, w=self.w.value, harmony=self.harmony.value,
-                                   steps=self.steps.value, seed=self.seed.value,
-                                   callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1))
+            bass = self._sample(mix, style)
         except (AudioError, ValueError) as e:
             self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
             return None
         finally: self.button.disabled = False
-        notes = transcribe(bass, self.g.sr)
-        self.result = dict(mix=mix, bass=bass, notes=notes, mix_name=mix_name, style_name=style_name)
-        self.players.children = [W.HBox([W.Label(t, layout=W.Layout(width='110px')), audio_widget(x, self.g.sr)])
-                                 for t, x in (('mix', mix), ('bass', bass), ('mix + bass', (mix + bass).clamp(-1, 1)))]
+        if self.result is not None: self.history.append(self.result)
+        return self._show(dict(mix=mix, bass=bass, style=style, mix_name=mix_name, style_name=style_name, region=None))
+
+    def _sample(self, mix, style, **edit):
+        self.progress.max, self.progress.value = self.steps.value, 0
+        self.button.disabled = self.regen.disabled = True
+        self.status.value = 'generating…'
+        return self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, w=self.w.value, harmony=self.harmony.value,
+                               steps=self.steps.value, seed=self.seed.value,
+                               callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1), **edit)
+
+    def regenerate(self) -> dict|None:
+        "Keep the current take outside the range slider's span and generate the span anew (the seed box picks the new line)."
+        from bass_ld.pipeline import transcribe
+        if self.result is None: self.status.value = 'generate a take first'; return None
+        r, (t0, t1) = self.result, self.region.value
+        try: bass = self._sample(r['mix'], r['style'], keep=r['bass'], regions=[(t0, t1)])
+        except (AudioError, ValueError) as e:
+            self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
+            return None
+        finally: self.button.disabled = self.regen.disabled = False
+        self.history.append(r)
+        return self._show(dict(r, bass=bass, region=(t0, t1)))
+
+    def undo(self) -> dict|None:
+        "Back to the previous take (the current one is dropped)."
+        if not self.history: return None
+        return self._show(self.history.pop())
+
+    def _show(self, res:dict) -> dict:
+        "Make `res` the current take: players (with the previous take to compare), figure, range slider, status."
+        from bass_ld.pipeline import transcribe
+        mix, bass, sr = res['mix'], res['bass'], self.g.sr
+        res['notes'] = transcribe(bass, sr) if 'notes' not in res else res['notes']
+        self.result = res
+        rows = [('mix', mix), ('bass', bass), ('mix + bass', (mix + bass).clamp(-1, 1))]
+        if self.history and len(self.history[-1]['bass']) == len(bass): rows.append(('previous take', self.history[-1]['bass']))
+        self.players.children = [W.HBox([W.Label(t, layout=W.Layout(width='110px')), audio_widget(x, sr)]) for t, x in rows]
         import matplotlib.pyplot as plt
         from IPython.display import Image
-        fig = result_figure(mix, bass, notes, self.g.sr)
+        fig = result_figure(mix, bass, res['notes'], sr)
+        if res.get('region'):
+            for ax in fig.axes: ax.axvspan(*res['region'], color='orange', alpha=0.2)
         png = io.BytesIO(); fig.savefig(png, format='png', dpi=90); plt.close(fig)
         self.figure.outputs = ()                       # replace the last figure (works with and without a kernel)
         self.figure.append_display_data(Image(data=png.getvalue(), format='png'))
-        self.status.value = html.escape(f'{len(mix) / self.g.sr:.1f} s of bass for {mix_name}, style {style_name}, w = {self.w.value:g}, '
-                                        f'grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, seed {self.seed.value}; {len(notes)} notes')
-        return self.result
+        dur = round(len(mix) / sr, 1)
+        if self.region.max != dur:
+            self.region.max = dur
+            self.region.value = (round(dur / 3, 1), round(2 * dur / 3, 1))
+        self.region.disabled = self.regen.disabled = False
+        self.undo_button.disabled = not self.history
+        edit = f"; regenerated {res['region'][0]:g}-{res['region'][1]:g} s" if res.get('region') else ''
+        self.status.value = html.escape(f"{len(mix) / sr:.1f} s of bass for {res['mix_name']}, style {res['style_name']}, w = {self.w.value:g}, "
+                                        f"grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, "
+                                        f"seed {self.seed.value}; {len(res['notes'])} notes{edit}")
+        return res
 
     def widget(self) -> W.Widget:
         "The whole app as one widget."
         return W.VBox([W.HBox([self.mix_choice, self.mix_upload]), W.HBox([self.style_choice, self.style_upload]),
                        W.HBox([self.w, self.grounding]), W.HBox([self.harmony, self.steps]), self.seed,
-                       W.HBox([self.button, self.progress]), self.status, self.players, self.figure])
+                       W.HBox([self.button, self.progress]), W.HBox([self.region, self.regen, self.undo_button]),
+                       self.status, self.players, self.figure])
 
     def _ipython_display_(self):
         from IPython.display import display
