@@ -114,10 +114,10 @@ def region_weight(regions:list, n:int, sr:int, fade:float=EDIT_FADE) -> torch.Te
     w = torch.zeros(n)
     for t0, t1 in regions:
         a, b = round(t0 * sr), min(n, round(t1 * sr))
-        f = max(1, min(round(fade * sr), (b - a) // 4))
+        f = min(round(fade * sr), (b - a) // 4)
         w[a:b] = 1.0
-        if a > 0: w[a:a + f] = torch.linspace(0, 1, f + 2)[1:-1]
-        if b < n: w[b - f:b] = torch.linspace(1, 0, f + 2)[1:-1]
+        if a > 0 and f: w[a:a + f] = torch.linspace(0, 1, f + 2)[1:-1]
+        if b < n and f: w[b - f:b] = torch.linspace(1, 0, f + 2)[1:-1]
     return w
 
 def keep_frames(known:torch.Tensor, # (C, T) latent of the kept bass
@@ -206,9 +206,11 @@ class BassGenerator:
         steps, w, guidance, harmony = c.steps, c.w, c.guidance, c.harmony
         rescale = guidance_rescale(c.guidance, c.phi, c.per)
         ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
-        ground = grounding_fn(ref, c.grounding, c.grounding_kind)
         x, z_mix = self.encode_mix(mix, sr)
-        if keep is not None: kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
+        if keep is not None:
+            kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
+            if ref is None: ref = self._kept_reference(kept, regions)    # the regions take the kept bass's timbre
+        ground = grounding_fn(ref, c.grounding, c.grounding_kind)
         if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
             steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
             ground = then(ground, steer)
@@ -248,10 +250,16 @@ class BassGenerator:
             keep_mask[int(t0 * self.sr // stride): min(T, math.ceil(t1 * self.sr / stride))] = False
         return kept, regions, z_keep, keep_mask
 
+    def _kept_reference(self, kept, regions:list):
+        "The grounding target of an edit: the latent of the kept bass outside the regions (None if it barely sounds)."
+        keep = region_weight(regions, len(kept), self.sr, fade=0) == 0
+        try: return self.style_latent(kept[keep], self.sr)
+        except AudioError: return None
+
     def continue_from(self, mix, riff, # the mix, and a bass recording that covers its start
                       sr:int=SR, riff_sr:int|None=None, style='riff', # the timbre: the riff's (default), another reference, or None
                       **kw) -> torch.Tensor:
-        "The riff as played, then a bass for the rest of the mix in its timbre (grounded on it) and style."
+        "The riff as played (up to its last `EDIT_FADE` s, where the new part fades in), then the rest of the mix in its timbre (grounded on it)."
         x = to_mono(mix, sr, self.sr, src='mix')
         r = to_mono(riff, riff_sr or sr, self.sr, src='riff')
         if len(r) < self.sr: raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long; play at least 1 s to continue from')
@@ -259,8 +267,9 @@ class BassGenerator:
             raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long and the mix {len(x) / self.sr:.2f} s: nothing is left to continue')
         if rms_db(r) < -70: raise AudioError('riff: it is silent (below -70 dBFS): there is nothing to continue')
         if isinstance(style, str) and style == 'riff': style, kw['style_sr'] = r, self.sr
-        kept = torch.nn.functional.pad(r, (0, len(x) - len(r)))          # the rest is generated
-        return self.generate(x, self.sr, style=style, keep=kept, keep_sr=self.sr, regions=[(len(r) / self.sr, None)], **kw)
+        kept = torch.nn.functional.pad(r, (0, len(x) - len(r)))          # the rest is generated ...
+        start = len(r) / self.sr - EDIT_FADE                              # ... fading in while the riff still sounds
+        return self.generate(x, self.sr, style=style, keep=kept, keep_sr=self.sr, regions=[(start, None)], **kw)
 
 # %% ../nbs/11_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass

@@ -38,7 +38,8 @@ def test_continue_a_riff(song, tmp_path, bass_ld_cmd):
     assert 'in its timbre' in r.stdout
     y, riff = sf.read(tmp_path / 'cont.wav', dtype='int16')[0], sf.read(song / 'riff.wav', dtype='int16')[0]
     assert len(y) == 6 * SR
-    np.testing.assert_array_equal(y[:len(riff)], riff)
+    cut = len(riff) - SR // 20 - 1                                                # up to the 50-ms fade
+    np.testing.assert_array_equal(y[:cut], riff[:cut])
     assert np.sqrt(np.mean((y[3 * SR:] / 32768.0) ** 2)) > 10 ** (-45 / 20)   # it goes on after the riff
 
 @pytest.mark.parametrize('args,msg', [
