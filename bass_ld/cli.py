@@ -312,6 +312,17 @@ def _evaluate(a):
     cfg = EvalConfig(split=a.split, steps=a.steps, seed=a.seed, high_w=a.high_w, clip_frames=a.clip_frames, parts=tuple(p for p in a.parts.split(',') if p),
                      sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    if a.choose:                                                  # the shipped defaults, chosen on the valid split
+        from bass_ld.evaluate import choose_defaults
+        from bass_ld.audio import writable_path, atomic_path
+        spare_inputs([a.data], [a.choose]); writable_path(a.choose, ('json',), '--choose output')
+        t = time.time()
+        ch = choose_defaults(g, a.data, n=a.n or 24, steps=a.steps, progress=not a.quiet)
+        with atomic_path(a.choose) as tmp: Path(tmp).write_text(json.dumps(ch, indent=1) + '\n')
+        same = all(ch[k] == ch['shipped'][k] for k in ('phi', 'w', 'harmony'))
+        print(f"chose phi {ch['phi']:g}, w {ch['w']:g}, harmony {ch['harmony']:g} on {ch['n']} valid clips in {time.time() - t:.0f} s "
+              f"-> {a.choose}" + ('' if same else f"; the library ships {ch['shipped']}: set SamplingConfig's defaults to the choice"))
+        return ch
     emb = load_embedder(a.embedder) if a.embedder != 'timbre' else None
     t = time.time()
     res = evaluate(a.data, a.out, cfg, generator=g, embedder=emb, progress=not a.quiet,
@@ -327,7 +338,7 @@ def _evaluate_args(sub):
     v.add_argument('--data', required=True, help='dataset folder (`bass-ld dataset`)')
     v.add_argument('--split', default='test', choices=['train', 'valid', 'test'])
     v.add_argument('--n', type=int, default=None, help='clips in the results table per source (default 32); '
-                   'the other parts scale with it')
+                   'the other parts scale with it; with --choose, the valid clips to choose on (default 24)')
     v.add_argument('--out', default='results.md', help='markdown report; results.json and results_*.png go beside it')
     v.add_argument('--parts', default='table,guidance,grounding,length,codec,ranking', help='comma list of parts to run')
     v.add_argument('--sources', default=None, help='comma list of data sources to report (default: every source in the split)')
@@ -338,6 +349,8 @@ def _evaluate_args(sub):
     v.add_argument('--embedder', default='timbre', help="'timbre' (shipped classifier) or module:function for your own (e.g. local VGGish/CLAP weights)")
     v.add_argument('--weights', default=None, help='diffusion weights (default: shipped)')
     v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')
+    v.add_argument('--choose', default=None, metavar='FILE.json', help='instead: choose the sampling defaults (phi, w, harmony '
+                   'strength) for these models on the valid split and write them to FILE.json (12_evaluate)')
     v.add_argument('--device', default=None); v.add_argument('--quiet', action='store_true')
     v.set_defaults(func=_evaluate)
     return v

@@ -19,7 +19,7 @@ from .measure import eval_set, clip_labels, Scorer, summarise, mfcc_judge, rule_
 
 # %% auto #0
 __all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'part_table', 'part_guidance', 'part_grounding',
-           'grounding_moves_notes', 'part_length', 'part_codec', 'evaluate']
+           'grounding_moves_notes', 'part_length', 'part_codec', 'evaluate', 'choose_defaults']
 
 # %% ../nbs/12_evaluate.ipynb #222c3b01
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
@@ -288,3 +288,45 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     with atomic_path(out) as tmp: Path(tmp).write_text(results_markdown(res))
     plot_results(res, out.parent, stem=out.stem)
     return res
+
+# %% ../nbs/12_evaluate.ipynb #254df102
+def choose_defaults(g, # a `BassGenerator`
+                    data, # dataset folder with a valid split
+                    n:int=24, steps:int=25, phis=(0.7, 0.8, 0.85, 0.9, 1.0), spread_ws=(1, 2, 4, 8, 12, 16),
+                    ws=(2, 4, 8, 12), strengths=(0.0, 0.05, 0.1, 0.2, 0.3), progress:bool=True) -> dict:
+    "The sampling defaults for `g`'s models, chosen on the valid split (φ, then w, then the harmony strength)."
+    from bass_ld.diffusion import generate_latent
+    from bass_ld.guidance import guidance_rescale
+    from bass_ld.harmony import harmony_guidance, frame_chroma
+    from bass_ld.pipeline import SamplingConfig
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
+    frames = g.den.card.get('crop_frames', 64); L = frames * g.ae.cfg.stride
+    clips = eval_clips(read_manifest(data, 'valid'), L, n, g.sr)
+    if len(clips) < 2: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on")
+    zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
+    C = g.ae.cfg.latent
+    sample = lambda w, phi, ground=None: generate_latent(g.den, zm, steps=steps, w=w, seed=0,
+                                                         rescale=guidance_rescale('rescaled', phi), ground=ground)[:, :C]
+    spread = {str(phi): {str(w): float(sample(w, phi).flatten(1).std(1).mean()) for w in spread_ws} for phi in phis}
+    worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
+    phi = float(min(worst, key=worst.get)); say(f'choose: phi {phi} (worst spread {worst[str(phi)]:.1%})')
+    by_w = {}
+    for w in ws:
+        ys = [g.ae.decode(z, length=L) for z in sample(w, phi)]
+        by_w[str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
+                            onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))
+    fit = {w: (r['harmonic']['mean'] + r['onset_f1']['mean']) / 2 for w, r in by_w.items()}
+    w = float(max(fit, key=fit.get)); say(f'choose: w {w:g}')
+    true = float(np.nanmean([harmonic_agreement(c['bass'], c['mix'], g.sr) for c in clips]))
+    H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
+    sweep = {}
+    for s in strengths:
+        ground = g.on_latent(harmony_guidance(g.probe, H, s, g.den.sigma_data)) if s and g.probe is not None else None
+        ys = [g.ae.decode(z, length=L) for z in sample(w, phi, ground)]
+        sweep[str(s)] = round(float(np.nanmean([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)])), 4)
+    harmony = min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true)) if g.probe is not None else 0.0
+    say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
+    shipped = SamplingConfig()
+    return dict(split='valid', n=len(clips), frames=frames, steps=steps, model=g.den.card.get('data'),
+                phi=phi, w=w, harmony=harmony, spread=spread, worst=worst, by_w=by_w, true_harmonic=round(true, 4),
+                harmonic_by_strength=sweep, shipped=dict(phi=shipped.phi, w=shipped.w, harmony=shipped.harmony))

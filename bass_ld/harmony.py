@@ -153,7 +153,7 @@ def _probe_from_pretrained(cls, path=None, device=None) -> PitchProbe:
 PitchProbe.from_pretrained = classmethod(_probe_from_pretrained)
 
 # %% ../nbs/10_harmony.ipynb #a6a263e6
-HARMONY = 0.05   # the shipped strength, chosen on the valid split (scripts/eval_harmony.py --choose; below)
+HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12_evaluate; below)
 
 def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
                      strength:float=HARMONY, # step size per sampling step, in units of sigma_data

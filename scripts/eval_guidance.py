@@ -4,15 +4,10 @@
 to the w=1 output of the same seed, and fit to the mix. Writes nbs/results/guidance_eval.json (read by
 nbs/08_guidance.ipynb).
 
-    .venv/bin/python scripts/eval_guidance.py --data /path/to/pairs --choose   # first: pick the default phi and w on the valid split
-    .venv/bin/python scripts/eval_guidance.py --data /path/to/pairs [--n 24]   # then: the test-split sweep (keeps the choice)
+    .venv/bin/python scripts/eval_guidance.py --data /path/to/pairs [--n 24]   # the test-split sweep
 
---choose works on 24 valid-split clips (the test split never chooses) and records under "default_choice" in the same
-file: first the blend phi, by sampling latents (no decoding) at every w with phi in {0.7, 0.8, 0.85, 0.9, 1} and
-keeping the phi whose latent std strays least, over all w, from the w=1 output's (the conditional model's own spread,
-which the rescale aims at; the data's std moves with the clips drawn: 0.86 on these valid clips, 0.77 on the test
-ones); then, with that phi, the default w in {2,4,8,12}: the best mean of harmonic agreement and onset F1 of the
-decoded clips. Both are the shipped model's: a retrained diffusion model needs --choose again.
+The shipped phi and w are chosen on the valid split by `bass-ld evaluate --data DIR --choose nbs/results/choice.json`
+(12_evaluate); this sweep keeps the test split's picture of every mode.
 """
 import argparse, dataclasses, json, time
 from pathlib import Path
@@ -30,9 +25,7 @@ def main():
     p.add_argument('--data', required=True); p.add_argument('--n', type=int, default=32)
     p.add_argument('--steps', type=int, default=25); p.add_argument('--split', default='test')
     p.add_argument('--out', default='nbs/results/guidance_eval.json')
-    p.add_argument('--choose', action='store_true', help='only run the valid-split sweep that picks the default w')
     a = p.parse_args()
-    if a.choose: return choose(a)
     from bass_ld.dataset import read_manifest
     from bass_ld.pipeline import BassGenerator
     from bass_ld.diffusion import generate_latent
@@ -72,39 +65,6 @@ def main():
                   f"d1 {r['dist_w1']['mean']:.2f} HA {r['harmonic']['mean']:.3f} F1 {r['onset_f1']['mean']:.3f}  {time.time() - t0:.0f}s", flush=True)
     res['wall_seconds'] = round(time.time() - t0)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    if Path(a.out).exists(): res['default_choice'] = json.loads(Path(a.out).read_text()).get('default_choice')   # kept: --choose wrote it
     Path(a.out).write_text(json.dumps(res, indent=1)); print('wrote', a.out)
-
-def choose(a, ws=(2, 4, 8, 12), n=24):
-    from bass_ld.dataset import read_manifest
-    from bass_ld.pipeline import BassGenerator
-    from bass_ld.diffusion import generate_latent
-    from bass_ld.guidance import guidance_rescale
-    from bass_ld.metrics import harmonic_agreement, onset_f1, bootstrap_ci, eval_clips
-    g = BassGenerator.from_pretrained(device='cpu'); L = g.den.card.get('crop_frames', 64) * g.ae.cfg.stride
-    clips = eval_clips(read_manifest(a.data, 'valid'), L, n, g.sr)
-    zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
-    data_std = float(torch.stack([g.ae.encode(c['bass']) for c in clips]).flatten(1).std(1).mean())
-    spread = {}
-    for phi in PHIS:                       # 1. the blend: latent spread only, so every w is cheap
-        spread[str(phi)] = {str(w): float(generate_latent(g.den, zm, steps=a.steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi))
-                                          [:, :g.ae.cfg.latent].flatten(1).std(1).mean()) for w in WS}
-        print('phi', phi, {w: round(v, 3) for w, v in spread[str(phi)].items()}, flush=True)
-    worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
-    phi = float(min(worst, key=worst.get))
-    out = dict(split='valid', n=len(clips), data_std=round(data_std, 4), spread=spread, worst=worst, phi=phi,
-               guidance=f'rescaled/item/{phi}', by_w={})
-    for w in ws:                           # 2. the strength, with that blend: fit to the mix of the decoded clips
-        z = generate_latent(g.den, zm, steps=a.steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi))[:, :g.ae.cfg.latent]
-        ys = [g.ae.decode(zi, length=L) for zi in z]
-        out['by_w'][str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
-                                   onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))
-        print(w, out['by_w'][str(w)], flush=True)
-    fit = {w: (r['harmonic']['mean'] + r['onset_f1']['mean']) / 2 for w, r in out['by_w'].items()}
-    out['cfg'] = float(max(fit, key=fit.get))
-    print(f"chose phi {phi} (worst spread {worst[str(phi)]:.1%}), w {out['cfg']:g}")
-    res = json.loads(Path(a.out).read_text()) if Path(a.out).exists() else {}
-    res['default_choice'] = out
-    Path(a.out).write_text(json.dumps(res, indent=1)); print('updated', a.out)
 
 if __name__ == '__main__': main()

@@ -1,12 +1,10 @@
 #!/usr/bin/env python
 """Harmony guidance (nbs/10_harmony) on held-out clips: does the generated bass play what the mix sounds?
 
-    .venv/bin/python scripts/eval_harmony.py --data /path/to/pairs --choose   # first: the default strength, on the valid split
-    .venv/bin/python scripts/eval_harmony.py --data /path/to/pairs            # then: the test split (keeps the choice)
+    .venv/bin/python scripts/eval_harmony.py --data /path/to/pairs            # the test split
 
---choose samples 24 valid-split clips of the training length (64 latent frames) with the shipped defaults at
-harmony strengths 0, 0.05, 0.1, 0.2 and 0.3, decodes them and keeps the non-zero strength whose mean harmonic
-agreement comes closest to the true basses' on the same clips. The test run compares, at 64 frames (24 clips) and at
+The shipped strength is chosen on the valid split by `bass-ld evaluate --data DIR --choose nbs/results/choice.json`
+(12_evaluate). The test run compares, at 64 frames (24 clips) and at
 4x that (256 frames, 12 clips of consecutive test pairs), the true bass, another clip's true bass, and the shipped
 defaults with the guidance off and on (same noise): harmonic agreement (PESTO pitch of the decoded bass, CQT chroma of
 the mix; the guidance uses STFT chroma), onset F1, raw chroma accuracy against the true bass, and loudness, with
@@ -49,51 +47,34 @@ def measure(ys, clips, sr):
         out['loudness'].append(audio_health(y, sr)['loudness'])
     return out
 
-def choose(a, res):
-    from bass_ld.dataset import read_manifest
-    from bass_ld.metrics import eval_clips
-    g, d = setup(a)
-    clips = eval_clips(read_manifest(a.data, 'valid'), 64 * g.ae.cfg.stride, a.n, g.sr)
-    true = float(np.nanmean(measure([c['bass'] for c in clips], clips, g.sr)['harmonic']))
-    sweep = {}
-    for s in STRENGTHS:
-        sweep[str(s)] = round(float(np.nanmean(measure(sample(g, d, clips, 64, s), clips, g.sr)['harmonic'])), 4)
-        print(f'valid, strength {s}: harmonic agreement {sweep[str(s)]:.3f} (true bass {true:.3f})', flush=True)
-    best = min((s for s in STRENGTHS if s > 0), key=lambda s: abs(sweep[str(s)] - true))
-    res['choice'] = dict(split='valid', n=len(clips), frames=64, true=round(true, 4), harmonic=sweep, strength=best,
-                         rule='the non-zero strength whose mean harmonic agreement is closest to the true basses\'')
-    return res
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data', required=True); p.add_argument('--n', type=int, default=24)
     p.add_argument('--out', default='nbs/results/harmony_eval.json'); p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--choose', action='store_true', help='only pick the default strength on the valid split')
     a = p.parse_args()
     t0, out = time.time(), Path(a.out)
     res = json.loads(out.read_text()) if out.exists() else {}
-    if a.choose: res = choose(a, res)
-    else:
-        from bass_ld.dataset import read_manifest
-        from bass_ld.metrics import eval_clips, bootstrap_ci
-        g, d = setup(a)
-        res['test'] = {}
-        for frames, n in ((64, a.n), (256, max(2, a.n // 2))):
-            clips = eval_clips(read_manifest(a.data, 'test'), frames * g.ae.cfg.stride, n, g.sr)
-            rows = {'true bass': measure([c['bass'] for c in clips], clips, g.sr),
-                    "another clip's true bass": measure([clips[(i + 1) % len(clips)]['bass'] for i in range(len(clips))], clips, g.sr),
-                    'generated, harmony off': measure(sample(g, d, clips, frames, 0.0), clips, g.sr),
-                    f"generated, harmony {d['harmony']:g} (default)": measure(sample(g, d, clips, frames, d['harmony']), clips, g.sr)}
-            on, off, other = (np.array(rows[k]['harmonic']) for k in (f"generated, harmony {d['harmony']:g} (default)", 'generated, harmony off',
-                                                                       "another clip's true bass"))
-            key = f'{frames} frames ({frames * g.ae.cfg.stride / g.sr:.1f} s), {len(clips)} clips'
-            res['test'][key] = dict(
-                rows={k: dict(harmonic=bootstrap_ci(v['harmonic']), onset_f1=round(float(np.nanmean(v['onset_f1'])), 4),
-                              chroma_vs_true=round(float(np.nanmean(v['chroma_vs_true'])), 4),
-                              loudness=round(float(np.nanmedian(v['loudness'])), 2), per_clip=v) for k, v in rows.items()},
-                guided_minus_other=bootstrap_ci(on - other), guided_minus_unguided=bootstrap_ci(on - off))
-            for k, v in res['test'][key]['rows'].items(): print(key, k, v['harmonic'], v['onset_f1'], v['chroma_vs_true'], v['loudness'], flush=True)
-            print(key, 'guided - other', res['test'][key]['guided_minus_other'], 'guided - unguided', res['test'][key]['guided_minus_unguided'], flush=True)
+    from bass_ld.dataset import read_manifest
+    from bass_ld.metrics import eval_clips, bootstrap_ci
+    g, d = setup(a)
+    res['test'] = {}
+    for frames, n in ((64, a.n), (256, max(2, a.n // 2))):
+        clips = eval_clips(read_manifest(a.data, 'test'), frames * g.ae.cfg.stride, n, g.sr)
+        rows = {'true bass': measure([c['bass'] for c in clips], clips, g.sr),
+                "another clip's true bass": measure([clips[(i + 1) % len(clips)]['bass'] for i in range(len(clips))], clips, g.sr),
+                'generated, harmony off': measure(sample(g, d, clips, frames, 0.0), clips, g.sr),
+                f"generated, harmony {d['harmony']:g} (default)": measure(sample(g, d, clips, frames, d['harmony']), clips, g.sr)}
+        on, off, other = (np.array(rows[k]['harmonic']) for k in (f"generated, harmony {d['harmony']:g} (default)", 'generated, harmony off',
+                                                                   "another clip's true bass"))
+        key = f'{frames} frames ({frames * g.ae.cfg.stride / g.sr:.1f} s), {len(clips)} clips'
+        res['test'][key] = dict(
+            rows={k: dict(harmonic=bootstrap_ci(v['harmonic']), onset_f1=round(float(np.nanmean(v['onset_f1'])), 4),
+                          chroma_vs_true=round(float(np.nanmean(v['chroma_vs_true'])), 4),
+                          loudness=round(float(np.nanmedian(v['loudness'])), 2), per_clip=v) for k, v in rows.items()},
+            guided_minus_other=bootstrap_ci(on - other), guided_minus_unguided=bootstrap_ci(on - off))
+        for k, v in res['test'][key]['rows'].items(): print(key, k, v['harmonic'], v['onset_f1'], v['chroma_vs_true'], v['loudness'], flush=True)
+        print(key, 'guided - other', res['test'][key]['guided_minus_other'], 'guided - unguided', res['test'][key]['guided_minus_unguided'], flush=True)
+    res.pop('choice', None)                                         # chosen by `bass-ld evaluate --choose` now
     res['seconds'] = round(time.time() - t0)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix('.tmp'); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)

@@ -55,3 +55,20 @@ def test_evaluate_refuses_bad_input(pairs, bass_ld_cmd, tmp_path):
         r = run(bass_ld_cmd + ['evaluate', '--out', str(tmp_path / 'x.md')] + extra)
         assert r.returncode != 0 and msg in r.stderr, (extra, r.stderr)
         assert not (tmp_path / 'x.md').exists()
+
+def test_choose_writes_the_defaults_for_these_models(pairs, bass_ld_cmd, tmp_path):
+    "`evaluate --choose` picks phi, w and the harmony strength on the valid split and says whether the library ships them."
+    import shutil
+    d = tmp_path / 'pairs'; shutil.copytree(pairs[0], d)                  # a copy: the other tests keep the fixture as built
+    recs = [json.loads(l) for l in (d / 'manifest.jsonl').read_text().splitlines() if l.strip()]
+    if not any(r['split'] == 'valid' for r in recs):                      # a small build may hold no valid piece
+        (d / 'manifest.jsonl').write_text(''.join(json.dumps(dict(r, split='valid')) + '\n' for r in recs))
+    out = tmp_path / 'choice.json'
+    r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(out), '--steps', '2', '--n', '2', '--quiet'])
+    assert r.returncode == 0, r.stderr
+    ch = json.loads(out.read_text())
+    assert ch['split'] == 'valid' and ch['n'] == 2 and ch['phi'] in (0.7, 0.8, 0.85, 0.9, 1.0) and ch['w'] in (2.0, 4.0, 8.0, 12.0)
+    assert ch['harmony'] in (0.05, 0.1, 0.2, 0.3) and ch['worst'][str(ch['phi'])] == min(ch['worst'].values())
+    assert f"chose phi {ch['phi']:g}, w {ch['w']:g}" in r.stdout
+    r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(tmp_path / 'c.txt')])
+    assert r.returncode != 0 and '.json' in r.stderr and 'Traceback' not in r.stderr
