@@ -8,7 +8,7 @@ import itertools, json, math, os, platform, time, tempfile
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, torch
-from .core import (default_device, hardware, atomic_path, CheckpointError, save_weights, load_weights, from_config,
+from .core import (default_device, hardware, atomic_path, clear_partials, CheckpointError, save_weights, load_weights, from_config,
                           load_state_strict, WEIGHTS, load_pretrained)
 
 # %% auto #0
@@ -71,7 +71,7 @@ class Trainer:
         self.ema = EMA(model, ema)
         self.step, self.epoch, self.pos, self.history, self.valid, self.seconds = 0, 0, 0, [], [], 0.0
         torch.manual_seed(seed)
-        for p in self.out.glob('.*.tmp.*') if self.out.is_dir() else (): p.unlink()   # what a killed save left half-written
+        for f in ('last.safetensors', 'history.json', 'model.safetensors', 'model.json'): clear_partials(self.out / f)   # a killed save's
         if (self.out / 'last.safetensors').exists(): self.load()
 
     def autocast(self):
