@@ -146,8 +146,7 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
     "Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame features."
     import hashlib
     from bass_ld.audio import load_audio, clear_partials
-    from bass_ld.dataset import read_manifest, stem_folder_items, save_latents
-    from safetensors import safe_open
+    from bass_ld.dataset import read_manifest, stem_folder_items, save_latents, read_latents
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
     items = read_manifest(root, split) if (root / 'manifest.jsonl').exists() else stem_folder_items(root)
@@ -161,9 +160,8 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
         part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors'); parts.append(part)
         clear_partials(part)                                         # a kill mid-write leaves a temporary file, never a part
         if part.exists():                                            # finished earlier: reuse it if made the same way
-            with safe_open(str(part), 'pt') as f: md = f.metadata()
-            if json.loads(md['meta']) == meta and sorted(json.loads(md['index'])) == sorted(it['id'] for it in items[k:k + shard]):
-                continue
+            index, made, _ = read_latents(part, tensors=False)
+            if made == meta and sorted(index) == sorted(it['id'] for it in items[k:k + shard]): continue
         lat = {}
         for it in items[k:k + shard]:
             mix, bass = sum(load_audio(p, ae.cfg.sr) for p in it['mix']), load_audio(it['bass'], ae.cfg.sr)
@@ -175,11 +173,8 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
         save_latents(part, lat, meta=meta)
     merged = {}
     for part in parts:
-        with safe_open(str(part), 'pt') as f:
-            index = json.loads(f.metadata()['index'])
-            names = {}
-            for key in f.keys(): names.setdefault(key.rsplit('/', 1)[0], []).append(key.rsplit('/', 1)[1])
-            for k, v in index.items(): merged[k] = {n: f.get_tensor(f'{k}/{n}') for n in names[k]} | v
+        index, _, z = read_latents(part, names=None)
+        for k, v in index.items(): merged[k] = z[k] | v
     save_latents(out, merged, meta=meta)
     for part in parts: part.unlink()
     return out

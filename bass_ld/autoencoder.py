@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, mel_db
 from .core import save_weights, load_state_strict, load_pretrained, from_config, CheckpointError, default_device, WEIGHTS
+from .core import Pretrained
 
 # %% auto #0
-__all__ = ['AE_CONFIGS', 'LOG_EPS', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder', 'Decoder', 'vocoder_phase',
-           'griffin_lim', 'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss', 'synth_bass']
+__all__ = ['AE_CONFIGS', 'STRIDE', 'LOG_EPS', 'AEConfig', 'stft_frames', 'istft_frames', 'ResBlock', 'Encoder', 'Decoder',
+           'vocoder_phase', 'griffin_lim', 'AutoEncoder', 'compression_of', 'spectral_distance', 'logmel_l1', 'ae_loss',
+           'synth_bass']
 
 # %% ../nbs/05_autoencoder.ipynb #683b5983
 @dataclass
@@ -49,6 +51,7 @@ AE_CONFIGS = {
     'tiny-pca':  AEConfig(widths=(16, 16, 24, 32), front='pca', components=16),
     'small-pca': AEConfig(front='pca'),                         # pitch-keeping front end (see "Where the notes go")
 }
+STRIDE = AE_CONFIGS['small'].stride     # audio samples per latent frame: the same for every config (4,096)
 
 # %% ../nbs/05_autoencoder.ipynb #fcc13cd9
 def stft_frames(x:torch.Tensor, # (batch, samples); samples a multiple of `hop`
@@ -162,7 +165,7 @@ def _to_complex(h):
     mag = torch.exp(lm.clamp(max=7.0))   # |S| of a full-scale sine is 256 (log 5.5)
     return torch.complex(mag * torch.cos(ph), mag * torch.sin(ph)), lm
 
-class AutoEncoder(nn.Module):
+class AutoEncoder(Pretrained, nn.Module):
     "Musika-style STFT autoencoder: `encode(audio) -> latent`, `decode(latent) -> audio`, `reconstruct(audio)`."
     kind = 'autoencoder'
     def __init__(self, cfg:AEConfig|dict|str='small'):
@@ -328,16 +331,3 @@ def synth_bass(seconds:float=1.0, sr:int=SR, notes=(40, 43, 45, 47), seed:int=0)
         saw = 2 * ((f * t) % 1) - 1
         out[s:s + step] = (0.4 * saw * torch.exp(-6 * t))[:n - s]
     return out
-
-# %% ../nbs/05_autoencoder.ipynb #bced9a99
-def _from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None for the shipped model
-                     device=None):
-    "Load trained weights (the shipped model by default) on `device` (default: cuda -> mps -> cpu)."
-    state, info, p = load_pretrained(path, 'autoencoder')
-    with from_config(p):
-        ae = cls(info['config'])
-        load_state_strict(ae, state, f"'{p}'")
-    ae.card = info.get('card', {})
-    return ae.to(default_device(device)).eval()
-
-AutoEncoder.from_pretrained = classmethod(_from_pretrained)

@@ -361,7 +361,7 @@ def _demo(a):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from bass_ld.audio import load_audio, save_audio, plot_spec
-    from bass_ld.autoencoder import WEIGHTS
+    from bass_ld.core import WEIGHTS
     from bass_ld.pipeline import BassGenerator, transcribe, write_midi, plot_notes
     ex = WEIGHTS.parent / 'examples'
     from bass_ld.pipeline import check_settings

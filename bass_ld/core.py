@@ -11,8 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['WEIGHTS', 'atomic_path', 'clear_partials', 'default_device', 'hardware', 'CheckpointError', 'save_weights',
-           'load_weights', 'from_config', 'load_state_strict', 'load_pretrained', 'spare_inputs', 'busy_share',
-           'free_threads']
+           'load_weights', 'from_config', 'load_state_strict', 'load_pretrained', 'Pretrained', 'spare_inputs',
+           'busy_share', 'free_threads']
 
 # %% ../nbs/00_core.ipynb #c92501b2
 @contextmanager
@@ -129,6 +129,26 @@ def load_pretrained(path, # NAME(.safetensors|.json), a run folder holding model
     if p.is_dir(): p = p / 'model'
     state, info = load_weights(p, kind=kind)
     return state, info, p
+
+class Pretrained:
+    "Mixin for a model saved with `save_weights`: set `kind`, and `from_saved_config` if `cls(config)` does not rebuild it."
+    kind:str = ''
+    @classmethod
+    def from_saved_config(cls, config:dict):
+        "The untrained model that a checkpoint's `config` describes."
+        return cls(config)
+
+    @classmethod
+    def from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None: shipped
+                        device=None, # default: cuda -> mps -> cpu
+                       ):
+        "Load trained weights of this kind (the shipped ones by default), with their model card as `.card`, in eval mode."
+        state, info, p = load_pretrained(path, cls.kind)
+        with from_config(p):
+            m = cls.from_saved_config(info['config'])
+            load_state_strict(m, state, f"'{p}'")
+        m.card = info.get('card', {})
+        return m.to(default_device(device)).eval()
 
 # %% ../nbs/00_core.ipynb #3f6f68dc
 def _same_file(a, b) -> bool:

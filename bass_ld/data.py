@@ -12,9 +12,9 @@ import numpy as np, torch
 from .audio import SR, save_audio, atomic_path, is_silent, AudioError
 
 # %% auto #0
-__all__ = ['log', 'BASS_TIMBRES', 'MIX_PROGRAMS', 'DRUM_SHARE', 'BASS_RANGE', 'SPLITS', 'SCORE_SUFFIXES', 'CHORD_QUALITIES',
-           'GM_DRUMS', 'DataError', 'piece_id', 'corpus_pieces', 'split_of', 'Score', 'parse_score', 'monophonic',
-           'doubles', 'choose_bass', 'chord_quality', 'name_chord', 'chord_segments', 'Track', 'rng_for',
+__all__ = ['log', 'BASS_TIMBRES', 'MIX_PROGRAMS', 'DRUM_SHARE', 'BASS_REGISTER', 'TRAIN_RANGE', 'SPLITS', 'SCORE_SUFFIXES',
+           'CHORD_QUALITIES', 'GM_DRUMS', 'DataError', 'piece_id', 'corpus_pieces', 'split_of', 'Score', 'parse_score',
+           'monophonic', 'doubles', 'choose_bass', 'chord_quality', 'name_chord', 'chord_segments', 'Track', 'rng_for',
            'to_bass_register', 'drum_pattern', 'Item', 'arrange']
 
 # %% ../nbs/02_data.ipynb #5a2aed37
@@ -30,7 +30,8 @@ MIX_PROGRAMS = {  # palette for the upper parts: keys, guitars, strings, voices,
     'strings': 48, 'choir': 52, 'trumpet': 56, 'french_horn': 60, 'brass_section': 61, 'alto_sax': 65,
     'oboe': 68, 'clarinet': 71, 'flute': 73, 'warm_pad': 89}
 DRUM_SHARE = 0.4        # share of items whose mix gets a drum kit (the rest stay purely pitched ensembles)
-BASS_RANGE = (28, 60)   # E1..C4 in MIDI: every bass note is folded into this range
+BASS_REGISTER = (28, 67)   # E1–G4 in MIDI: the range of a 24-fret four-string bass
+TRAIN_RANGE = (BASS_REGISTER[0], 60)   # E1–C4: the rendered training lines keep to the register's lower part
 SPLITS = (('train', 0.8), ('valid', 0.1), ('test', 0.1))
 
 class DataError(ValueError):
@@ -201,7 +202,7 @@ def rng_for(*key) -> np.random.Generator:
     "A numpy generator seeded from any hashable key (stable across processes and runs)."
     return np.random.default_rng(int(hashlib.sha1(repr(key).encode()).hexdigest()[:15], 16))
 
-def to_bass_register(pitches:np.ndarray, lo:int=BASS_RANGE[0], hi:int=BASS_RANGE[1]):
+def to_bass_register(pitches:np.ndarray, lo:int=TRAIN_RANGE[0], hi:int=TRAIN_RANGE[1]):
     "Octave-shift a line so its median sits in E2..D3, then fold stray notes into [lo, hi]; returns (pitches, shift)."
     shift = 12 * round((41 - np.median(pitches)) / 12)
     p = pitches + shift

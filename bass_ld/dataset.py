@@ -12,7 +12,7 @@ from .data import BASS_TIMBRES, rng_for, DataError
 
 # %% auto #0
 __all__ = ['LABELS', 'STEM_NAMES', 'AUDIO_EXTS', 'read_manifest', 'stem_folder_items', 'PairDataset', 'save_latents',
-           'LatentPairDataset']
+           'read_latents', 'LatentPairDataset']
 
 # %% ../nbs/02b_dataset.ipynb #c09e1764
 LABELS = sorted(BASS_TIMBRES)     # timbre label names; index = class id; -1 for unlabelled stems
@@ -119,19 +119,40 @@ def save_latents(path, # output .safetensors file (written atomically)
         save_file(tensors, str(t), metadata={'index': json.dumps(index), 'meta': json.dumps(meta or {})})
     return Path(path)
 
+def read_latents(path, # a file written by `save_latents` (`bass-ld encode`)
+                 split:str|None=None, # keep only this split's items
+                 names:tuple|None=('mix', 'bass'), # the tensors to read per item; None: all it holds
+                 tensors:bool=True, # False: only the index and meta (fast)
+                ) -> tuple[dict, dict, dict]:
+    "The one reader of the latent file: (index: id -> label/split, meta, id -> {name: tensor}); errors are `DataError`s."
+    from safetensors import safe_open
+    if not Path(path).is_file(): raise DataError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
+    try: f0 = safe_open(str(path), 'pt')
+    except Exception as e: raise DataError(f"'{path}' is not a bass_ld latent file (not safetensors: {e})") from None
+    with f0 as f:
+        md = f.metadata() or {}
+        if 'index' not in md: raise DataError(f"'{path}' is not a bass_ld latent file (no index in its metadata)")
+        try: index, meta = json.loads(md['index']), json.loads(md.get('meta', '{}'))
+        except ValueError as e: raise DataError(f"'{path}' is not a bass_ld latent file (bad index: {e})") from None
+        index = {k: v for k, v in index.items() if split is None or v.get('split') == split}
+        held = {}
+        for key in f.keys():
+            item, name = key.rsplit('/', 1)
+            held.setdefault(item, []).append(name)
+        data = {}
+        for k in index if tensors else ():
+            want = held.get(k, []) if names is None else names
+            if missing := [n for n in want if n not in held.get(k, [])]:
+                raise DataError(f"'{path}': item '{k}' has no {'/'.join(missing)} tensor (encode it again with `bass-ld encode`)")
+            data[k] = {n: f.get_tensor(f'{k}/{n}') for n in want}
+    return index, meta, data
+
 class LatentPairDataset(torch.utils.data.Dataset):
     "Aligned crops of pre-encoded (mix, bass) latents: `frames` frames per crop, returned as float32 (C, frames)."
     def __init__(self, path, frames:int=128, split:str|None=None, seed:int|None=None):
-        from safetensors import safe_open
-        if not Path(path).is_file(): raise DataError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
-        try: f0 = safe_open(str(path), 'pt')
-        except Exception as e: raise DataError(f"'{path}' is not a bass_ld latent file (not safetensors: {e})") from None
-        with f0 as f:
-            md = f.metadata() or {}
-            if 'index' not in md: raise DataError(f"'{path}' is not a bass_ld latent file (no index in its metadata)")
-            index, self.meta = json.loads(md['index']), json.loads(md.get('meta', '{}'))
-            self.ids = [k for k, v in index.items() if split is None or v['split'] == split]
-            self.data = {k: (f.get_tensor(f'{k}/mix'), f.get_tensor(f'{k}/bass'), index[k]['label']) for k in self.ids}
+        index, self.meta, lat = read_latents(path, split)
+        self.ids = list(index)
+        self.data = {k: (lat[k]['mix'], lat[k]['bass'], index[k]['label']) for k in self.ids}
         if not self.ids: raise DataError(f"'{path}' holds no latents for split {split!r}")
         self.frames, self.seed, self.epoch = frames, seed, 0
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .unet import UNetConfig, UNET_CONFIGS, UNet1d
-from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
+from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS
+from .train import Trainer
+from .dataset import read_latents, DataError
 
 # %% auto #0
 __all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'DIFF_TRAIN', 'CHECK_SIGMAS', 'edm_scalings', 'Denoiser',
@@ -26,8 +28,15 @@ def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
 # %% ../nbs/07_diffusion.ipynb #e61a1914
 P_MEAN, P_STD = 0.0, 1.5     # training noise levels: ln σ ~ N(P_MEAN, P_STD²) — shifted up from EDM's (-1.2, 1.2), see below
 
-class Denoiser(nn.Module):
+class Denoiser(Pretrained, nn.Module):
     "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, mix) around a `UNet1d` (EDM preconditioning)."
+    kind = 'diffusion'
+    @classmethod
+    def from_saved_config(cls, config:dict):
+        u = config['unet']
+        ucfg = UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})
+        return cls(UNet1d(ucfg), float(config['sigma_data']), bool(config.get('features', False)))
+
     def __init__(self, net:UNet1d, sigma_data:float=1.0,
                  features:bool=False): # True: conditions on the mix's pitch features, generates note channels (06b_pitch)
         super().__init__()
@@ -195,24 +204,14 @@ class LatentCrops:
     "Random aligned (mix, bass) crops from a `bass-ld encode` file; an epoch is every item once, shuffled, batched."
     def __init__(self, path, split:str|None='train', frames:int=64, batch:int=32, seed:int=0,
                  features:bool=False): # append the pitch features (06b_pitch): mix features to the mix, note channels to the bass
-        from safetensors import safe_open
-        if not Path(path).is_file(): raise ValueError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
-        try:
-            with safe_open(str(path), 'pt') as f:
-                md = f.metadata() or {}
-                index, self.meta = json.loads(md['index']), json.loads(md.get('meta', '{}'))
-                keep = [k for k, v in index.items() if split is None or v.get('split') == split]
-                names = set(f.keys())
-                if features and keep and f'{keep[0]}/notes' not in names:
-                    raise ValueError(f"'{path}' has no pitch features: encode it again with `bass-ld encode`")
-                get = lambda k, *ns: torch.cat([f.get_tensor(f'{k}/{n}') for n in ns])
-                self.items = [(get(k, 'mix', 'mix_features'), get(k, 'bass', 'notes')) if features else
-                              (f.get_tensor(f'{k}/mix'), f.get_tensor(f'{k}/bass')) for k in keep]
-        except KeyError: raise ValueError(f"'{path}' is not a bass_ld latent file (no index in its metadata)") from None
-        except Exception as e:
-            if type(e).__name__ != 'SafetensorError': raise
-            raise ValueError(f"'{path}' is not a bass_ld latent file (not safetensors: {e})") from None
-        if not self.items: raise ValueError(f"'{path}' holds no latents for split {split!r}")
+        cond, gen = (('mix', 'mix_features'), ('bass', 'notes')) if features else (('mix',), ('bass',))
+        try: index, self.meta, z = read_latents(path, split, cond + gen)
+        except DataError as e:
+            if features and 'tensor' in str(e): raise DataError(f"'{path}' has no pitch features: encode it again with `bass-ld encode`") from None
+            raise
+        keep = list(index)
+        self.items = [(torch.cat([z[k][n] for n in cond]), torch.cat([z[k][n] for n in gen])) for k in keep]
+        if not self.items: raise DataError(f"'{path}' holds no latents for split {split!r}")
         self.ids, self.frames, self.batch, self.seed, self.features = keep, frames, batch, seed, features
         self.channels, self.cond_channels = self.items[0][1].shape[0], self.items[0][0].shape[0]   # generated, condition
 
@@ -309,18 +308,3 @@ def train_diffusion(latents, # file written by `bass-ld encode`
     save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',
                  dict(unet=asdict(ucfg), sigma_data=den.sigma_data, features=features), card, dtype=torch.float16)
     return tr
-
-# %% ../nbs/07_diffusion.ipynb #2646b660
-def _den_from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None: shipped
-                         device=None) -> Denoiser:
-    "Load a trained diffusion model (the shipped one by default) on `device` (default: cuda → mps → cpu)."
-    state, info, p = load_pretrained(path, 'diffusion')
-    with from_config(p):
-        u = info['config']['unet']
-        den = cls(UNet1d(UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})),
-                  float(info['config']['sigma_data']), bool(info['config'].get('features', False)))
-        load_state_strict(den, state, f"'{p}'")
-    den.card = info.get('card', {})
-    return den.to(default_device(device)).eval()
-
-Denoiser.from_pretrained = classmethod(_den_from_pretrained)

@@ -170,7 +170,7 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
 def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
     "Does the reference move the notes? Each clip grounded (defaults) on each bundled style reference and on one moved ±7 semitones."
     import librosa
-    from bass_ld.autoencoder import WEIGHTS
+    from bass_ld.core import WEIGHTS
     d = _defaults(g); L = len(clips[0]['mix'])
     ex = WEIGHTS.parent / 'examples'
     styles = json.loads((ex / 'styles.json').read_text())['styles']

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, to_mono, rms_db
 from .dataset import LABELS, read_manifest
-from .train import Trainer, default_device, hardware, save_weights, load_state_strict, load_pretrained, from_config, WEIGHTS
+from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS
+from .train import Trainer
 
 # %% auto #0
 __all__ = ['GROUNDING', 'TIMBRE_TRAIN', 'reference_latent', 'ground_stats', 'ground_nn', 'grounding_fn', 'TimbreConfig',
@@ -79,8 +80,11 @@ class TimbreConfig:
     @property
     def frames(self) -> int: return int(self.window * self.sr / self.hop) + 1
 
-class TimbreClassifier(nn.Module):
+class TimbreClassifier(Pretrained, nn.Module):
     "Which bass timbre a clip sounds like: log-mel windows → 1-D CNN → mean/std pooling → embedding → labels."
+    kind = 'timbre'
+    @classmethod
+    def from_saved_config(cls, config:dict): return cls(TimbreConfig(**config))
     def __init__(self, cfg:TimbreConfig|None=None):
         super().__init__()
         self.cfg = cfg = cfg or TimbreConfig()
@@ -184,7 +188,7 @@ def clip_accuracy(clf:TimbreClassifier, mels:list, labels:list) -> float:
             ok += int(clf.head(clf.embed_mel(ws)).log_softmax(-1).mean(0).argmax()) == y
     clf.train(); return ok / max(len(mels), 1)
 
-# %% ../nbs/09_grounding.ipynb #88012c8c
+# %% ../nbs/09_grounding.ipynb #5ff0cb56
 TIMBRE_TRAIN = dict(tiny=dict(steps=30, batch=16, width=16, emb=16), small=dict(steps=1500, batch=64, width=128, emb=128))
 
 def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
@@ -227,17 +231,6 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
     save_weights(out / 'model', m.state_dict(), 'timbre', asdict(clf.cfg), card)
     tr.card = card
     return tr
-
-def _timbre_from_pretrained(cls, path=None, device=None) -> TimbreClassifier:
-    "Load a trained timbre classifier (the shipped one by default)."
-    state, info, p = load_pretrained(path, 'timbre')
-    with from_config(p):
-        clf = cls(TimbreConfig(**info['config']))
-        load_state_strict(clf, {k: v.float() for k, v in state.items()}, f"'{p}'")
-    clf.card = info.get('card', {})
-    return clf.to(default_device(device)).eval()
-
-TimbreClassifier.from_pretrained = classmethod(_timbre_from_pretrained)
 
 # %% ../nbs/09_grounding.ipynb #38501dd5
 def timbre_embedder(clf=None): # a `TimbreClassifier`; None: the shipped one (CPU)

@@ -9,15 +9,14 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR
-from .train import save_weights, load_pretrained, from_config, load_state_strict, hardware
+from .core import save_weights, hardware, Pretrained
+from .autoencoder import STRIDE
 
 # %% auto #0
-__all__ = ['STRIDE', 'HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe',
-           'harmony_guidance', 'then', 'harmony_objective', 'probe_loss']
+__all__ = ['HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe', 'harmony_guidance', 'then',
+           'harmony_objective', 'probe_loss']
 
 # %% ../nbs/10_harmony.ipynb #ad6d78ac
-STRIDE = 4096   # samples per latent frame of the shipped autoencoder
-
 def _prepare(x, name:str, stride:int) -> tuple:
     "Mono float32 samples (checked as `04_metrics` checks them), the analysis hop and hops per latent frame."
     from bass_ld.metrics import _np, HOP          # 04_metrics' hop (512 samples) and input checks; imported here to keep imports light
@@ -69,8 +68,11 @@ class ProbeConfig:
     context:int = 2      # frames either side
     hidden:int = 256
 
-class PitchProbe(nn.Module):
+class PitchProbe(Pretrained, nn.Module):
     "Reads the bass's pitch class off a bass latent: 12 logits per frame from the frame and `context` neighbours either side."
+    kind = 'pitch_probe'
+    @classmethod
+    def from_saved_config(cls, config:dict): return cls(ProbeConfig(**config))
     def __init__(self, cfg:ProbeConfig=ProbeConfig()):
         super().__init__()
         self.cfg, d = cfg, cfg.latent * (2 * cfg.context + 1)
@@ -90,7 +92,7 @@ class PitchProbe(nn.Module):
             raise ValueError(f'expected a ({self.cfg.latent}, frames) latent or a batch of them, got shape {tuple(z.shape)}')
         return self.net((self.features(z.float()) - self.mu) / self.sd)
 
-# %% ../nbs/10_harmony.ipynb #f86e2aea
+# %% ../nbs/10_harmony.ipynb #8083473b
 def _probe_frames(probe:PitchProbe, items:list, lat) -> tuple:
     from bass_ld.audio import load_audio
     X, Y = [], []
@@ -140,17 +142,6 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
                     parameters=sum(p.numel() for p in probe.parameters()))
     save_weights(out / 'model', probe.state_dict(), 'pitch_probe', asdict(cfg), card)
     return probe, card
-
-def _probe_from_pretrained(cls, path=None, device=None) -> PitchProbe:
-    "Load a trained pitch probe (the shipped one by default)."
-    state, info, p = load_pretrained(path, 'pitch_probe')
-    with from_config(p):
-        probe = cls(ProbeConfig(**info['config']))
-        load_state_strict(probe, state, f"'{p}'")
-    probe.card = info.get('card', {})
-    return probe.to(device or 'cpu').eval()
-
-PitchProbe.from_pretrained = classmethod(_probe_from_pretrained)
 
 # %% ../nbs/10_harmony.ipynb #a6a263e6
 HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12_evaluate; below)

@@ -8,18 +8,19 @@ import sys, time
 from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
-from .autoencoder import AutoEncoder, WEIGHTS
+from .autoencoder import AutoEncoder
+from .core import WEIGHTS, default_device
+from .data import BASS_REGISTER
 from .diffusion import Denoiser, generate_latent
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS, mix_features
-from .train import default_device
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'EDIT_FADE', 'KEEP_TOLERANCE', 'BASS_REGISTER',
-           'check_output', 'check_settings', 'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames',
-           'BassGenerator', 'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'EDIT_FADE', 'KEEP_TOLERANCE', 'check_output',
+           'check_settings', 'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames', 'BassGenerator',
+           'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
 
 # %% ../nbs/11_pipeline.ipynb #f1e41574
 import math, numbers
@@ -333,8 +334,6 @@ def transcribe(bass, sr:int=SR, min_note:float=0.06, # shortest note kept, secon
             notes[k] = (s1, e0, p0, v0)
             if k and notes[k - 1][1] > s1: notes[k - 1] = (notes[k - 1][0], s1, *notes[k - 1][2:])
     return notes
-
-BASS_REGISTER = (28, 67)    # E1–G4: the range of a 24-fret four-string bass
 
 def to_register(notes:list, register:tuple=BASS_REGISTER) -> list:
     "Notes moved by whole octaves into MIDI pitches `register` = (low, high); pitch classes and timing kept."

@@ -7,13 +7,13 @@ from __future__ import annotations
 import functools
 import numpy as np, torch
 from .audio import SR, AudioError
+from .autoencoder import STRIDE
 
 # %% auto #0
-__all__ = ['STRIDE', 'MIX_FEATURES', 'BANDS', 'NOTE_CHANNELS', 'NOTE_OFFSET', 'NOTE_SCALE', 'mix_features', 'note_channels',
+__all__ = ['MIX_FEATURES', 'BANDS', 'NOTE_CHANNELS', 'NOTE_OFFSET', 'NOTE_SCALE', 'mix_features', 'note_channels',
            'notes_from_channels', 'audio_notes', 'item_features']
 
 # %% ../nbs/06b_pitch.ipynb #8ee9ef73
-STRIDE = 4096          # samples per latent frame of the shipped autoencoder
 MIX_FEATURES = 24      # chroma of the whole mix (12), then of its low register (12)
 BANDS = ((55.0, 4000.0), (27.5, 255.0))      # whole mix; below middle C
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import ipywidgets as W
 from .audio import SR, AudioError, load_audio, plot_spec
-from .autoencoder import WEIGHTS
+from .core import WEIGHTS
 from .pipeline import SamplingConfig
 
 # %% auto #0

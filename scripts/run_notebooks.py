@@ -5,6 +5,8 @@ One process per notebook keeps a crash in native code (a segfault in a C library
 the other notebooks down with a shared worker pool, and names the notebook it happened in. A notebook whose
 process dies of a signal is run once more and reported either way; a failing assertion is never retried.
 The slowest notebooks start first, so two workers finish together. Exit status: 0 when every notebook passed.
+
+    python scripts/run_notebooks.py [JOBS [NAME ...]]     # NAME: run only these notebooks (e.g. 07_diffusion)
 """
 import os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,7 @@ def main():
     jobs = int(sys.argv[1]) if len(sys.argv) > 1 else os.cpu_count() or 2
     flags = os.environ.get('NBDEV_FLAGS', '')
     nbs = sorted(Path('nbs').glob('*.ipynb'))
+    if only := set(sys.argv[2:]): nbs = [nb for nb in nbs if nb.stem in only]
     order = {n: i for i, n in enumerate(SLOW_FIRST)}
     nbs.sort(key=lambda p: order.get(p.stem, len(order)))
     failed, t0 = [], time.time()

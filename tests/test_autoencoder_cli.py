@@ -3,7 +3,8 @@ import json, math, subprocess
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf, torch, torchaudio
 from bass_ld.audio import SR, load_audio, rms_db
-from bass_ld.autoencoder import AutoEncoder, logmel_l1, compression_of, WEIGHTS
+from bass_ld.autoencoder import AutoEncoder, logmel_l1, compression_of
+from bass_ld.core import WEIGHTS
 from bass_ld.train import save_weights
 
 EXAMPLES = Path(__file__).resolve().parent.parent / 'bass_ld' / 'examples'

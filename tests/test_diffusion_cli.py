@@ -3,7 +3,8 @@ import json, re, subprocess
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf, torch, torchaudio
 from bass_ld.audio import SR, load_audio, rms_db
-from bass_ld.diffusion import Denoiser, WEIGHTS
+from bass_ld.diffusion import Denoiser
+from bass_ld.core import WEIGHTS
 from bass_ld.dataset import save_latents
 
 EXAMPLES = Path(__file__).resolve().parent.parent / 'bass_ld' / 'examples'

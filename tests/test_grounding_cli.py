@@ -3,7 +3,8 @@ import json, subprocess
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
 from bass_ld.audio import SR, load_audio
-from bass_ld.grounding import TimbreClassifier, WEIGHTS
+from bass_ld.grounding import TimbreClassifier
+from bass_ld.core import WEIGHTS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / 'bass_ld' / 'examples'
 

@@ -105,7 +105,7 @@ def test_interrupted_generate_does_not_promise_a_resume(song, tmp_path, capsys, 
 @pytest.mark.parametrize('steps', [2, 3])
 def test_few_steps_give_a_bass_not_a_blast(tmp_path, capsys, steps):
     "2-3 Heun steps once gave near-full-scale noise (the correction across σ 80 -> 0.002); now a quiet, usable bass."
-    from bass_ld.autoencoder import WEIGHTS
+    from bass_ld.core import WEIGHTS
     mix = WEIGHTS.parent / 'examples' / 'example_mix.flac'
     main(['generate', str(mix), '--out', str(tmp_path / 'bass.wav'), '--steps', str(steps), '--quiet'])
     y, sr = sf.read(tmp_path / 'bass.wav')
