@@ -313,7 +313,7 @@ def _evaluate(a):
                      sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None, **sizes)
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
     if a.choose:                                                  # the shipped defaults, chosen on the valid split
-        from bass_ld.evaluate import choose_defaults
+        from bass_ld.choose import choose_defaults
         from bass_ld.audio import writable_path, atomic_path
         spare_inputs([a.data], [a.choose]); writable_path(a.choose, ('json',), '--choose output')
         t = time.time()
@@ -350,7 +350,7 @@ def _evaluate_args(sub):
     v.add_argument('--weights', default=None, help='diffusion weights (default: shipped)')
     v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')
     v.add_argument('--choose', default=None, metavar='FILE.json', help='instead: choose the sampling defaults (phi, w, harmony '
-                   'strength) for these models on the valid split and write them to FILE.json (12_evaluate)')
+                   'strength) for these models on the valid split and write them to FILE.json (12b_choose)')
     v.add_argument('--device', default=None); v.add_argument('--quiet', action='store_true')
     v.set_defaults(func=_evaluate)
     return v

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['WEIGHTS', 'atomic_path', 'clear_partials', 'default_device', 'hardware', 'CheckpointError', 'save_weights',
+__all__ = ['WEIGHTS', 'atomic_path', 'clear_partials', 'cached', 'default_device', 'hardware', 'CheckpointError', 'save_weights',
            'load_weights', 'from_config', 'load_state_strict', 'load_pretrained', 'Pretrained', 'spare_inputs',
            'busy_share', 'free_threads']
 
@@ -38,6 +38,19 @@ def clear_partials(path) -> int:
     stale = [p for p in path.parent.glob(f'.{glob.escape(path.stem)}.*.tmp{glob.escape(path.suffix)}') if p.is_file()]
     for p in stale: p.unlink(missing_ok=True)
     return len(stale)
+
+# %% ../nbs/00_core.ipynb #b17b2487
+def cached(path, # a .pt file in the run folder
+           make, # fn() -> tensors, lists and dicts of them
+          ):
+    "`make()`'s value, saved at `path` the first time and loaded from there afterwards (an unreadable file is rebuilt)."
+    path = Path(path)
+    if path.exists():
+        try: return torch.load(path, weights_only=True)
+        except Exception: path.unlink()
+    v = make()
+    with atomic_path(path) as p: torch.save(v, p)
+    return v
 
 # %% ../nbs/00_core.ipynb #3b039e82
 def default_device(device:str|torch.device|None=None # force a device ('cpu', 'cuda', 'cuda:1', 'mps')

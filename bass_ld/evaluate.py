@@ -19,11 +19,11 @@ from .measure import eval_set, clip_labels, Scorer, summarise, mfcc_judge, rule_
 
 # %% auto #0
 __all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'part_table', 'part_guidance', 'part_grounding',
-           'grounding_moves_notes', 'part_length', 'part_codec', 'evaluate', 'choose_defaults']
+           'grounding_moves_notes', 'part_length', 'part_probe', 'part_codec', 'evaluate']
 
 # %% ../nbs/12_evaluate.ipynb #222c3b01
-PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking')
-PART_VERSION = dict(table=3, codec=2, grounding=2)  # bumped when a part gains rows or columns (table 3: rule row, label columns)
+PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking', 'probe')
+PART_VERSION = dict(table=3, codec=2, grounding=3)  # bumped when a part gains rows or columns (grounding 3: other kinds)
 
 @dataclass
 class EvalConfig:
@@ -31,17 +31,20 @@ class EvalConfig:
     steps:int=25; high_w:float=12.0; seed:int=0       # sampling; "high w" of the table's guidance rows
     curve_n:int=16; ws:tuple=(1, 2, 4, 8, 12, 16)     # guidance curves
     style_n:int=24; strengths:tuple=(0.0, 0.25, 0.5, 1.0)
+    grounding_kinds:tuple=('stats', 'nn')           # the shipped kind first; the others at the same strengths
+    probe_n:int=32                                   # clips for the latent-domain pitch probe
     length_n:int=6; lengths:tuple=(1, 2, 4, 8)        # multiples of the training crop
     codec_n:int=16; rank_n:int=40
     parts:tuple=PARTS
     sources:tuple|None=None                          # data sources to report separately (None: every one in the split)
     clip_frames:int|None=None                        # latent frames per clip (None: the diffusion model's training crop)
     def __post_init__(self):
-        for k in ('ws', 'strengths', 'lengths', 'parts'): setattr(self, k, tuple(getattr(self, k)))
+        for k in ('ws', 'strengths', 'lengths', 'parts', 'grounding_kinds'): setattr(self, k, tuple(getattr(self, k)))
         if self.sources is not None: self.sources = tuple(self.sources)
         bad = set(self.parts) - set(PARTS)
         if bad: raise ValueError(f'unknown parts {sorted(bad)}; choose from {PARTS}')
-        if min(self.n, self.curve_n, self.style_n, self.length_n) < 2: raise ValueError('every part needs at least 2 clips')
+        if min(self.n, self.curve_n, self.style_n, self.length_n, self.probe_n) < 2: raise ValueError('every part needs at least 2 clips')
+        if bad := set(self.grounding_kinds) - {'stats', 'nn'}: raise ValueError(f"unknown grounding kinds {sorted(bad)}; choose from ['nn', 'stats']")
         from bass_ld.pipeline import check_settings                   # the sampling settings, before any work
         check_settings(steps=self.steps, w=self.high_w, seed=self.seed)
         for w in self.ws: check_settings(w=w)
@@ -52,10 +55,11 @@ class EvalConfig:
     def key(self, part:str, **extra) -> str:
         "Hash of the settings that `part` depends on (a saved part is reused only if it matches)."
         keep = dict(table=('split', 'n', 'steps', 'high_w', 'seed'), guidance=('split', 'curve_n', 'steps', 'ws', 'seed'),
-                    grounding=('split', 'style_n', 'steps', 'strengths', 'seed'), length=('split', 'length_n', 'lengths', 'steps', 'seed'),
-                    codec=('split', 'codec_n'), ranking=('split', 'rank_n', 'seed'))[part]
+                    grounding=('split', 'style_n', 'steps', 'strengths', 'grounding_kinds', 'seed'),
+                    length=('split', 'length_n', 'lengths', 'steps', 'seed'), codec=('split', 'codec_n'), ranking=('split', 'rank_n', 'seed'),
+                    probe=('split', 'probe_n', 'steps', 'seed'))[part]
         d = {k: getattr(self, k) for k in keep} | extra
-        if self.clip_frames is not None and part in ('table', 'guidance', 'grounding'): d['clip_frames'] = self.clip_frames
+        if self.clip_frames is not None and part in ('table', 'guidance', 'grounding', 'probe'): d['clip_frames'] = self.clip_frames
         if PART_VERSION.get(part, 1) > 1: d['version'] = PART_VERSION[part]   # what the part measures changed: old results are stale
         return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -164,6 +168,14 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
                                  refs=refs, strength=s, kind=d['grounding_kind'], harmony=d['harmony'], h_mix=_harmonies(g, clips))
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
+    for kind in (k for k in cfg.grounding_kinds if k != d['grounding_kind']):   # the alternatives, same clips and seeds
+        out.setdefault('other_kinds', {})[kind] = {}
+        for s in (s for s in cfg.strengths if s > 0):
+            basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=d['w'], guidance=d['guidance'],
+                                     steps=cfg.steps, seed=cfg.seed, refs=refs, strength=s, kind=kind,
+                                     harmony=d['harmony'], h_mix=_harmonies(g, clips))
+            scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
+            out['other_kinds'][kind][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     out['pitch_invariance'] = grounding_moves_notes(g, clips[:min(8, len(clips))], sc, cfg)
     return out
 
@@ -212,6 +224,37 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
         out['by_length'][str(m)] = dict(seconds=round(L / g.sr, 2), n=n,
                                         **{k: {q: bootstrap_ci([r[q] for r in v]) for q in ('harmonic', 'onset_f1')} for k, v in rows.items()})
     return out
+
+def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
+    "Do the notes come from the mix? The pitch probe (10_harmony) reads every frame's pitch class off sampled latents."
+    from bass_ld.diffusion import generate_latent
+    from bass_ld.guidance import guidance_rescale
+    from bass_ld.harmony import bass_labels
+    if g.probe is None: return dict(skipped='no pitch probe is loaded')
+    d = _defaults(g)
+    z_mix, _ = _latents(g, clips)
+    n, T, C = len(clips), z_mix.shape[-1], g.ae.cfg.latent
+    chroma = torch.from_numpy(_harmonies(g, clips))                     # (B, 12, T), 1 at each frame's strongest class
+    labels = [bass_labels(c['bass'], T, g.sr, g.ae.cfg.stride) for c in clips]
+    pc, voiced = (torch.from_numpy(np.stack([lab[i] for lab in labels])) for i in (0, 1))
+    def score(z):
+        "Per clip over the frames where its true bass sounds: pitch-class accuracy, and the mix's chroma at the class read."
+        with torch.no_grad(): read = g.probe(z[:, :C].float()).argmax(-1)          # (B, T)
+        at = torch.gather(chroma, 1, read[:, None])[:, 0]
+        ok = [i for i in range(n) if voiced[i].any()]
+        return dict(pitch_class=bootstrap_ci([float((read[i] == pc[i])[voiced[i]].float().mean()) for i in ok]),
+                    agreement=bootstrap_ci([float(at[i][voiced[i]].mean()) for i in ok]))
+    cond = torch.stack([g.condition(c['mix'], z) for c, z in zip(clips, z_mix)])
+    other = [(i + n // 2) % n for i in range(n)]
+    sample = lambda cond, w, kind: generate_latent(g.den, cond, steps=cfg.steps, w=w, seed=cfg.seed,
+                                                   rescale=guidance_rescale(kind, d['phi'], d['per']))
+    true = torch.stack([g.ae.encode(c['bass']) for c in clips])
+    rows = {'true bass': score(true), OTHER: score(true[other]),
+            'with the mix (w = 1)': score(sample(cond, 1.0, 'plain')),
+            'null condition (w = 0)': score(sample(cond, 0.0, 'plain')),
+            "another piece's mix (w = 1)": score(sample(cond[other], 1.0, 'plain')),
+            f"with the mix, {d['guidance']} w = {d['w']:g}": score(sample(cond, d['w'], d['guidance']))}
+    return dict(clips=n, frames=T, rows=rows)
 
 def part_codec(g, items:list[dict], cfg:EvalConfig) -> dict:
     "Log-mel L1 and multi-scale spectral distance of autoencoder reconstructions and Opus on the same test clips."
@@ -262,7 +305,7 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
         def need_clips():
             nonlocal clips, sc, ref_embs
             if clips is None:
-                clips = eval_set(its, max(cfg.n, cfg.curve_n, cfg.style_n), L, g.sr)
+                clips = eval_set(its, max(cfg.n, cfg.curve_n, cfg.style_n, cfg.probe_n), L, g.sr)
                 sc = Scorer(clips, g.sr, clf, embedder, mfcc_judge(data, src))
                 ref_embs = np.stack([np.asarray(embedder(c['ref'], g.sr), np.float64) for c in clips])
             return clips
@@ -279,6 +322,7 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
             elif part == 'grounding': r = part_grounding(g, need_clips()[:cfg.style_n], sc, cfg, ref_embs)
             elif part == 'length': r = part_length(g, its, cfg, clf)
             elif part == 'codec': r = part_codec(g, its, cfg)
+            elif part == 'probe': r = part_probe(g, need_clips()[:cfg.probe_n], cfg)
             else: r = rank_check(fresh_pairs(cfg.split, cfg.rank_n, seed=cfg.seed + 1), g.sr)
             res['parts'][name] = dict(key=key, part=part, source=src, seconds=round(time.time() - t, 1), result=r)
             if progress: print(f'evaluate: {name} done in {time.time() - t:.0f} s', file=sys.stderr, flush=True)
@@ -288,45 +332,3 @@ def evaluate(data, # dataset folder (`bass-ld dataset`)
     with atomic_path(out) as tmp: Path(tmp).write_text(results_markdown(res))
     plot_results(res, out.parent, stem=out.stem)
     return res
-
-# %% ../nbs/12_evaluate.ipynb #254df102
-def choose_defaults(g, # a `BassGenerator`
-                    data, # dataset folder with a valid split
-                    n:int=24, steps:int=25, phis=(0.7, 0.8, 0.85, 0.9, 1.0), spread_ws=(1, 2, 4, 8, 12, 16),
-                    ws=(2, 4, 8, 12), strengths=(0.0, 0.05, 0.1, 0.2, 0.3), progress:bool=True) -> dict:
-    "The sampling defaults for `g`'s models, chosen on the valid split (φ, then w, then the harmony strength)."
-    from bass_ld.diffusion import generate_latent
-    from bass_ld.guidance import guidance_rescale
-    from bass_ld.harmony import harmony_guidance, frame_chroma
-    from bass_ld.pipeline import SamplingConfig
-    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
-    frames = g.den.card.get('crop_frames', 64); L = frames * g.ae.cfg.stride
-    clips = eval_clips(read_manifest(data, 'valid'), L, n, g.sr)
-    if len(clips) < 2: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on")
-    zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
-    C = g.ae.cfg.latent
-    sample = lambda w, phi, ground=None: generate_latent(g.den, zm, steps=steps, w=w, seed=0,
-                                                         rescale=guidance_rescale('rescaled', phi), ground=ground)[:, :C]
-    spread = {str(phi): {str(w): float(sample(w, phi).flatten(1).std(1).mean()) for w in spread_ws} for phi in phis}
-    worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
-    phi = float(min(worst, key=worst.get)); say(f'choose: phi {phi} (worst spread {worst[str(phi)]:.1%})')
-    by_w = {}
-    for w in ws:
-        ys = [g.ae.decode(z, length=L) for z in sample(w, phi)]
-        by_w[str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
-                            onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))
-    fit = {w: (r['harmonic']['mean'] + r['onset_f1']['mean']) / 2 for w, r in by_w.items()}
-    w = float(max(fit, key=fit.get)); say(f'choose: w {w:g}')
-    true = float(np.nanmean([harmonic_agreement(c['bass'], c['mix'], g.sr) for c in clips]))
-    H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
-    sweep = {}
-    for s in strengths:
-        ground = g.on_latent(harmony_guidance(g.probe, H, s, g.den.sigma_data)) if s and g.probe is not None else None
-        ys = [g.ae.decode(z, length=L) for z in sample(w, phi, ground)]
-        sweep[str(s)] = round(float(np.nanmean([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)])), 4)
-    harmony = min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true)) if g.probe is not None else 0.0
-    say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
-    shipped = SamplingConfig()
-    return dict(split='valid', n=len(clips), frames=frames, steps=steps, model=g.den.card.get('data'),
-                phi=phi, w=w, harmony=harmony, spread=spread, worst=worst, by_w=by_w, true_harmonic=round(true, 4),
-                harmonic_by_strength=sweep, shipped=dict(phi=shipped.phi, w=shipped.w, harmony=shipped.harmony))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, to_mono, rms_db
 from .dataset import LABELS, read_manifest
-from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS
+from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS, cached
 from .train import Trainer
 
 # %% auto #0
@@ -147,16 +147,6 @@ def timbre_features(clf:TimbreClassifier, items:list[dict], # `read_manifest` it
             mels.append(clf.logmel(x).cpu().half()); labels.append(int(it['label']))
     return mels, labels
 
-def _cached(path:Path, make):
-    if path.exists():                                         # tensors and lists only: never unpickle code
-        try: return torch.load(path, weights_only=True)
-        except Exception: pass
-        path.unlink()                                         # an unreadable cache is rebuilt, not trusted
-    from bass_ld.core import atomic_path
-    v = make()
-    with atomic_path(path) as p: torch.save(v, p)
-    return v
-
 class TimbreCrops:
     "Random sounding windows of cached log-mels with their labels; an epoch is `per_epoch` batches."
     def __init__(self, mels:list, labels:list, frames:int, batch:int=64, per_epoch:int=100, seed:int=0):
@@ -214,8 +204,8 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
             cm, cl = timbre_features(clf, tr_items[::max(1, len(tr_items) // n_codec)][:n_codec], ae)
             mels, labels = mels + cm, labels + cl
         return mels, labels
-    mels, labels = _cached(out / 'features_train.pt', train_features)
-    held = _cached(out / 'features_heldout.pt', lambda: dict(stems=timbre_features(clf, ho_items),
+    mels, labels = cached(out / 'features_train.pt', train_features)
+    held = cached(out / 'features_heldout.pt', lambda: dict(stems=timbre_features(clf, ho_items),
                                                          codec=timbre_features(clf, ho_items, ae) if ae else ([], [])))
     data_ = TimbreCrops(mels, labels, clf.cfg.frames, hp['batch'], seed=seed)
     tr = Trainer(clf, timbre_loss, data_, out, steps=hp['steps'], lr=lr, warmup=min(100, hp['steps'] // 10), weight_decay=1e-2,

@@ -11,7 +11,7 @@ __all__ = ['GUIDANCE', 'PHI', 'rescale_std', 'guidance_rescale']
 
 # %% ../nbs/08_guidance.ipynb #b0ae5f7c
 GUIDANCE = ('plain', 'rescaled')
-PHI = 0.9    # the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12_evaluate; below)
+PHI = 0.9    # the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12b_choose; below)
 
 def rescale_std(phi:float=1.0, # blend: 1 = fully rescaled, 0 = plain guidance
                 per:str='item', # 'item': std over each item's whole latent; 'frame': over channels, per latent frame

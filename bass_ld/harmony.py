@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR
-from .core import save_weights, hardware, Pretrained
+from .core import save_weights, hardware, Pretrained, cached
 from .autoencoder import STRIDE
 
 # %% auto #0
@@ -19,9 +19,9 @@ __all__ = ['HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe'
 # %% ../nbs/10_harmony.ipynb #ad6d78ac
 def _prepare(x, name:str, stride:int) -> tuple:
     "Mono float32 samples (checked as `04_metrics` checks them), the analysis hop and hops per latent frame."
-    from bass_ld.metrics import _np, HOP          # 04_metrics' hop (512 samples) and input checks; imported here to keep imports light
+    from bass_ld.metrics import mono_array, HOP          # 04_metrics' hop (512 samples) and input checks; imported here to keep imports light
     if stride < HOP or stride % HOP: raise ValueError(f'a latent frame of {stride} samples is not a whole number of {HOP}-sample chroma hops')
-    return _np(x, name), HOP, stride // HOP
+    return mono_array(x, name), HOP, stride // HOP
 
 def _pool(c:np.ndarray, frames:int, k:int) -> np.ndarray:
     c = np.pad(c, ((0, 0), (0, max(0, frames * k - c.shape[1]))))[:, :frames * k]
@@ -93,13 +93,12 @@ class PitchProbe(Pretrained, nn.Module):
         return self.net((self.features(z.float()) - self.mu) / self.sd)
 
 # %% ../nbs/10_harmony.ipynb #8083473b
-def _probe_frames(probe:PitchProbe, items:list, lat) -> tuple:
+def _probe_frames(probe:PitchProbe, items:list, lat:dict) -> tuple:
     from bass_ld.audio import load_audio
     X, Y = [], []
     for it in items:
-        key = f"{it['id']}/bass"
-        if key not in lat.keys(): continue
-        z = lat.get_tensor(key).float()
+        if it['id'] not in lat: continue
+        z = lat[it['id']]['bass'].float()
         pc, voiced = bass_labels(load_audio(it['bass']), z.shape[-1])
         X.append(probe.features(z[None])[0][torch.from_numpy(voiced)]); Y.append(torch.from_numpy(pc[voiced]))
     if not X: raise ValueError('none of the items has a bass latent in the latent file')
@@ -111,17 +110,15 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
                       pieces:int=400, # train pieces used (random); the valid split's first `valid` pieces measure it
                       valid:int=100, epochs:int=30, seed:int=0, cfg:ProbeConfig=ProbeConfig()) -> tuple:
     "Fit a `PitchProbe` to a dataset's bass latents; returns (probe, card) and exports `out/model`."
-    from safetensors import safe_open
-    from bass_ld.dataset import read_manifest
-    from bass_ld.grounding import _cached
+    from bass_ld.dataset import read_manifest, read_latents
     t0, out = time.time(), Path(out); out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     tr = read_manifest(data, 'train'); tr = [tr[i] for i in rng.permutation(len(tr))[:pieces]]
     va = read_manifest(data, 'valid')[:valid]
     probe = PitchProbe(cfg)
-    with safe_open(str(latents), 'pt') as lat:
-        Xtr, ytr = _cached(out / f'frames_train_{pieces}_{seed}.pt', lambda: _probe_frames(probe, tr, lat))
-        Xva, yva = _cached(out / f'frames_valid_{valid}.pt', lambda: _probe_frames(probe, va, lat))
+    lat = read_latents(latents, names=('bass',))[2]
+    Xtr, ytr = cached(out / f'frames_train_{pieces}_{seed}.pt', lambda: _probe_frames(probe, tr, lat))
+    Xva, yva = cached(out / f'frames_valid_{valid}.pt', lambda: _probe_frames(probe, va, lat))
     torch.manual_seed(seed)
     probe.mu.copy_(Xtr.mean(0)); probe.sd.copy_(Xtr.std(0) + 1e-6)
     Xn = (Xtr - probe.mu) / probe.sd
@@ -144,7 +141,7 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
     return probe, card
 
 # %% ../nbs/10_harmony.ipynb #a6a263e6
-HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12_evaluate; below)
+HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12b_choose; below)
 
 def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
                      strength:float=HARMONY, # step size per sampling step, in units of sigma_data

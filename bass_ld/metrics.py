@@ -8,14 +8,15 @@ import numpy as np, torch, librosa
 from .audio import SR, AudioError
 
 # %% auto #0
-__all__ = ['HOP', 'bass_pitch', 'mix_chroma', 'harmonic_agreement', 'onsets', 'onset_f1', 'pitch_accuracy', 'note_f1',
-           'strong_beats', 'root_on_beats', 'audio_health', 'register', 'relative_level', 'frechet_distance',
+__all__ = ['HOP', 'mono_array', 'bass_pitch', 'mix_chroma', 'harmonic_agreement', 'onsets', 'onset_f1', 'pitch_accuracy',
+           'note_f1', 'strong_beats', 'root_on_beats', 'audio_health', 'register', 'relative_level', 'frechet_distance',
            'mfcc_stats', 'MFCCJudge', 'bootstrap_ci', 'eval_clips']
 
 # %% ../nbs/04_metrics.ipynb #552d0043
 HOP = 512     # analysis hop at 22,050 Hz (23 ms)
 
-def _np(x, name:str) -> np.ndarray:
+def mono_array(x, name:str) -> np.ndarray:
+    "Float32 mono samples of `x` (tensor or array; stereo averaged), or an `AudioError` naming `name` if empty or not finite."
     a = (x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x)).astype(np.float32)
     if a.ndim == 2: a = a.mean(0 if a.shape[0] < a.shape[1] else 1)
     if a.ndim != 1 or a.size == 0: raise AudioError(f'{name}: expected mono audio samples, got shape {a.shape}')
@@ -26,7 +27,7 @@ def bass_pitch(bass, sr:int=SR, gate_db:float=-35.0, # frames quieter than the l
                min_conf:float=0.0, fmin:float=25.0, fmax:float=500.0) -> tuple:
     "Frame times (s), f0 (Hz) and a voiced flag (PESTO pitch, a loudness gate, the bass range), one frame per HOP."
     import pesto
-    b = _np(bass, 'bass')
+    b = mono_array(bass, 'bass')
     step = 1000 * HOP / sr
     t, f0, conf, _ = pesto.predict(torch.from_numpy(b), sr, step_size=step)
     rms = librosa.feature.rms(y=b, frame_length=2048, hop_length=HOP, center=True)[0]
@@ -39,7 +40,7 @@ def bass_pitch(bass, sr:int=SR, gate_db:float=-35.0, # frames quieter than the l
 # %% ../nbs/04_metrics.ipynb #14738a21
 def mix_chroma(mix, sr:int=SR) -> np.ndarray:
     "CQT chroma (12, frames) of a mix, C = row 0, one frame per HOP."
-    return librosa.feature.chroma_cqt(y=_np(mix, 'mix'), sr=sr, hop_length=HOP)
+    return librosa.feature.chroma_cqt(y=mono_array(mix, 'mix'), sr=sr, hop_length=HOP)
 
 def harmonic_agreement(bass, mix, sr:int=SR,
                        pitch:tuple|None=None, # `bass_pitch(bass)` if already computed (then `bass` may be None)
@@ -57,7 +58,7 @@ def harmonic_agreement(bass, mix, sr:int=SR,
 
 def onsets(x, sr:int=SR) -> np.ndarray:
     "Onset times (s) with librosa's spectral-flux detector."
-    return librosa.onset.onset_detect(y=_np(x, 'audio'), sr=sr, hop_length=HOP, units='time', backtrack=False)
+    return librosa.onset.onset_detect(y=mono_array(x, 'audio'), sr=sr, hop_length=HOP, units='time', backtrack=False)
 
 def onset_f1(bass, mix, sr:int=SR, window:float=0.07) -> float:
     "F-measure of bass onsets against mix onsets within ±`window` s (mir_eval); nan if either has none."
@@ -126,7 +127,7 @@ def root_on_beats(pitch:tuple, # `bass_pitch` of the bass
 def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
     "Loudness (LUFS), clipping share (|x| ≥ 0.999), mean flatness over frames within `floor_db` of the loudest, energy share below 100 Hz."
     from bass_ld.audio import loudness
-    a = _np(x, 'audio')
+    a = mono_array(x, 'audio')
     S = np.abs(librosa.stft(a, n_fft=2048, hop_length=HOP)) ** 2
     flat = librosa.feature.spectral_flatness(S=S, power=1.0)[0]
     lvl = 10 * np.log10(S.sum(0) + 1e-12)
@@ -139,7 +140,7 @@ def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
 def register(x, sr:int=SR, tracker:str='pesto', pitch:tuple|None=None) -> float:
     "Median MIDI pitch of a bass stem where it sounds ('pesto': `bass_pitch`, or `pitch` if given; 'pyin': librosa's pYIN); nan if silent."
     if tracker == 'pyin':
-        f0, voiced, _ = librosa.pyin(_np(x, 'audio'), fmin=30, fmax=500, sr=sr, frame_length=4096, hop_length=HOP)
+        f0, voiced, _ = librosa.pyin(mono_array(x, 'audio'), fmin=30, fmax=500, sr=sr, frame_length=4096, hop_length=HOP)
         f0 = f0[voiced]
     elif tracker == 'pesto':
         _, f0, voiced = pitch if pitch is not None else bass_pitch(x, sr)
@@ -149,7 +150,7 @@ def register(x, sr:int=SR, tracker:str='pesto', pitch:tuple|None=None) -> float:
 
 def relative_level(bass, mix) -> float:
     "Level of `bass` against `mix` in dB (RMS over the whole clip)."
-    b, m = _np(bass, 'bass'), _np(mix, 'mix')
+    b, m = mono_array(bass, 'bass'), mono_array(mix, 'mix')
     return float(10 * np.log10((np.mean(b ** 2) + 1e-12) / (np.mean(m ** 2) + 1e-12)))
 
 # %% ../nbs/04_metrics.ipynb #64cc7084
@@ -169,7 +170,7 @@ def frechet_distance(a, b) -> float:
 # %% ../nbs/04_metrics.ipynb #ca4b8dab
 def mfcc_stats(x, sr:int=SR, floor_db:float=-40.0) -> np.ndarray:
     "Mean and standard deviation of 20 MFCCs over the frames within `floor_db` of the loudest (40 values)."
-    a = _np(x, 'audio')
+    a = mono_array(x, 'audio')
     M = librosa.feature.mfcc(y=a, sr=sr, n_mfcc=20, hop_length=HOP)
     rms = librosa.feature.rms(y=a, hop_length=HOP)[0][:M.shape[1]]
     on = 20 * np.log10(rms + 1e-9) > 20 * np.log10(rms.max() + 1e-9) + floor_db

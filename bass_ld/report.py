@@ -82,9 +82,19 @@ def _source_markdown(c:dict, P:dict) -> list:
                        [[k, f"{r['reference_register']:.1f}", _ci(r['register'], 1), _ci(r['harmonic'])] for k, r in R['references'].items()])
     if 'grounding' in P:
         Gr = P['grounding']
-        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, harmony {Gr.get('harmony', 0):g}, {Gr['kind']}; chance {Gr['chance']:.3f})",
-                       ['strength', 'style acc.', 'harmonic agreement', 'onset F1', 'Fréchet dist.'],
-                       [[s, _ci(r['style']), _ci(r['harmonic']), _ci(r['onset_f1']), f"{r.get('frechet', float('nan')):.2f}"] for s, r in Gr['by_strength'].items()])
+        runs = [(Gr['kind'], s, r) for s, r in Gr['by_strength'].items()]
+        runs += [(k, s, r) for k, by in Gr.get('other_kinds', {}).items() for s, r in by.items()]
+        o += _md_table(f"**Grounding strength** ({c['style_n']} clips, {Gr['guidance']} guidance w = {Gr['cfg']:g}, "
+                       f"harmony {Gr.get('harmony', 0):g}; shipped kind {Gr['kind']}; chance {Gr['chance']:.3f})",
+                       ['kind', 'strength', 'style acc.', 'harmonic agreement', 'onset F1', 'Fréchet dist.'],
+                       [[k if float(s) else 'none', s, _ci(r['style']), _ci(r['harmonic']), _ci(r['onset_f1']),
+                         f"{r.get('frechet', float('nan')):.2f}"] for k, s, r in runs])
+    if 'probe' in P and 'rows' in P['probe']:
+        Pr = P['probe']
+        o += _md_table(f"**Notes from the mix?** ({Pr['clips']} clips of {Pr['frames']} latent frames; the pitch probe reads each "
+                       "frame's pitch class off the latent, no decoding; over the frames where the true bass sounds)",
+                       ['latent', 'pitch-class accuracy vs the true bass', "the mix's chroma at the class read"],
+                       [[k, _ci(r['pitch_class']), _ci(r['agreement'])] for k, r in Pr['rows'].items()])
     if 'length' in P:
         Ln = P['length']
         o += _md_table(f"**Output length** (multiples of the {Ln['crop_frames']}-frame training crop; medleys of consecutive test pairs; generated with the defaults, harmony guidance {Ln.get('harmony', 0):g})",
@@ -138,12 +148,18 @@ def _plot_source(P:dict, folder:Path, stem:str) -> list:
             ax.set(title=title, xlabel='guidance strength w'); ax.legend(fontsize=8)
         save(fig, 'guidance')
     if 'grounding' in P:
-        Gr = P['grounding']; ss = [float(s) for s in Gr['by_strength']]
+        Gr = P['grounding']
         fig, axs = plt.subplots(1, 2, figsize=(9, 3.4))
-        line(axs[0], ss, [r['style'] for r in Gr['by_strength'].values()], 'style accuracy')
+        for kind, by in [(Gr['kind'], Gr['by_strength'])] + list(Gr.get('other_kinds', {}).items()):
+            rs = [Gr['by_strength']['0']] * ('0' in Gr['by_strength'] and kind != Gr['kind']) + list(by.values())
+            xs = [float(s) for s in by] if kind == Gr['kind'] else [0.0] * (len(rs) - len(by)) + [float(s) for s in by]
+            line(axs[0], xs, [r['style'] for r in rs], kind)
+            line(axs[1], xs, [r['harmonic'] for r in rs], kind)
         axs[0].axhline(Gr['chance'], color='k', ls=':', label='chance')
-        line(axs[1], ss, [r['harmonic'] for r in Gr['by_strength'].values()], 'harmonic agreement')
-        for ax in axs: ax.set(xlabel='grounding strength'); ax.legend(fontsize=8)
+        axs[0].set(title='style accuracy'); axs[1].set(title='harmonic agreement')
+        for ax in axs:
+            ax.set(xlabel='grounding strength')
+            ax.legend(fontsize=8)
         save(fig, 'grounding')
     if 'length' in P:
         Ln = {m: r for m, r in P['length']['by_length'].items() if 'skipped' not in r}
