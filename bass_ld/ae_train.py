@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from .audio import SR, AudioError
 from .core import save_weights, load_state_strict, load_pretrained
-from .autoencoder import (AutoEncoder, AEConfig, AE_CONFIGS, ae_loss, logmel_l1, spectral_distance, compression_of,
-                                 synth_bass)
+from .autoencoder import AutoEncoder, AE_CONFIGS, ae_loss, logmel_l1, spectral_distance, stft_frames
 
 # %% auto #0
 __all__ = ['AE_TRAIN', 'latent_stats', 'fit_basis', 'ReconstructionCheck', 'train_autoencoder', 'encode_dataset',
@@ -31,42 +30,59 @@ def _streams(b:dict, streams:str) -> torch.Tensor:
     if streams in ('mix', 'bass'): return b[streams]
     raise ValueError(f"streams must be 'both', 'mix' or 'bass', not {streams!r}")
 
+# %% ../nbs/05b_ae_train.ipynb #21b67c21
 def _sample_audio(items:list[dict], n:int, streams:str, seed:int, sr:int):
     "Whole mix and/or bass signals of `n` items drawn at random (without replacement)."
     from bass_ld.audio import load_audio
     rng = np.random.default_rng(seed)
     for i in rng.choice(len(items), size=min(n, len(items)), replace=False):
         it = items[int(i)]
-        paths = ([it['mix']] if streams in ('both', 'mix') else []) + ([[it['bass']]] if streams in ('both', 'bass') else [])
+        paths = ([it['mix']] if streams in ('both', 'mix') else []) + (
+            [[it['bass']]] if streams in ('both', 'bass') else []
+        )
         for ps in paths: yield sum(load_audio(p, sr) for p in ps)
 
+# %% ../nbs/05b_ae_train.ipynb #a4d02a7e
 @torch.no_grad()
 def latent_stats(ae:AutoEncoder, items:list[dict], n:int=64, streams:str='both', seed:int=0):
     "Per-channel mean/std of raw latents over `n` whole train items (mix and/or bass); stores them in `ae`."
     z = torch.cat([ae.encode(x, normalize=False).cpu() for x in _sample_audio(items, n, streams, seed, ae.cfg.sr)], -1)
-    ae.z_mean.copy_(z.mean(-1)); ae.z_std.copy_(z.std(-1).clamp_min(1e-3))
+    ae.z_mean.copy_(z.mean(-1))
+    ae.z_std.copy_(z.std(-1).clamp_min(1e-3))
     return ae.z_mean.clone(), ae.z_std.clone()
 
+# %% ../nbs/05b_ae_train.ipynb #69433c33
 @torch.no_grad()
 def fit_basis(ae:AutoEncoder, items:list[dict], n:int=120, streams:str='both', seed:int=0, every:int=2):
-    "'pca' front end: principal components of |S|**power over the non-silent frames of `n` items (mix and/or bass); stored in `ae`."
+    """'pca' front end: principal components of |S|**power over the non-silent frames of `n` items (mix and/or bass);
+    stored in `ae`."""
     cfg = ae.cfg
     if cfg.front != 'pca': raise ValueError(f"fit_basis needs an autoencoder with front='pca', not {cfg.front!r}")
-    cov, total, count = torch.zeros(cfg.bins, cfg.bins, dtype=torch.float64), torch.zeros(cfg.bins, dtype=torch.float64), 0
+    cov, total, count = (
+        torch.zeros(cfg.bins, cfg.bins, dtype=torch.float64),
+        torch.zeros(cfg.bins, dtype=torch.float64),
+        0,
+    )
     for x in _sample_audio(items, n, streams, seed, cfg.sr):
         x = F.pad(x, (0, (-len(x)) % cfg.hop))
         M = stft_frames(x[None], cfg.n_fft, cfg.hop)[0].abs()[:, ::every]
         e = M.pow(2).sum(0)
         R = (M[:, e > 1e-6 * e.max().clamp_min(1e-12)] ** cfg.power).double()
-        cov += R @ R.T; total += R.sum(1); count += R.shape[1]
-    if count <= cfg.components: raise ValueError(f'fit_basis: {count} non-silent frames, need more than {cfg.components} components')
+        cov += R @ R.T
+        total += R.sum(1)
+        count += R.shape[1]
+    if count <= cfg.components:
+        raise ValueError(f'fit_basis: {count} non-silent frames, need more than {cfg.components} components')
     mean = total / count
     val, vec = torch.linalg.eigh(cov / count - torch.outer(mean, mean))
     val, vec = val.flip(0)[:cfg.components].clamp_min(1e-12), vec.flip(1)[:, :cfg.components]
-    vec = vec * torch.where(vec.sum(0) < 0, -1.0, 1.0)   # a fixed sign for each component
-    ae.basis.copy_(vec.float()); ae.basis_mean.copy_(mean.float()); ae.basis_scale.copy_(val.sqrt().float())
+    vec = vec * torch.where(vec.sum(0) < 0, -1.0, 1.0)  # a fixed sign for each component
+    ae.basis.copy_(vec.float())
+    ae.basis_mean.copy_(mean.float())
+    ae.basis_scale.copy_(val.sqrt().float())
     return dict(frames=count, explained=float(val.sum() / (cov / count - torch.outer(mean, mean)).trace()))
 
+# %% ../nbs/05b_ae_train.ipynb #98b60588
 class ReconstructionCheck:
     "Callback: every `every` steps, reconstruct fixed valid crops with the EMA weights; log distances, write WAVs."
     def __init__(self, items:list[dict], every:int, crop:float=4.0, n:int=8, streams:str='both', seed:int=0):
@@ -96,6 +112,7 @@ class ReconstructionCheck:
                 save_audio(tr.out / 'samples' / f'reference_{s}.wav', self.clips[s][0])
         tr.valid.append(dict(step=tr.step, **r))
 
+# %% ../nbs/05b_ae_train.ipynb #947437d9
 def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
                       out, # run folder: checkpoints, samples, and the exported model.safetensors/.json
                       config:str='small', streams:str='both',
@@ -105,7 +122,11 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     "Train (or resume) an autoencoder; when all steps are done, measure latent stats and export `out/model`."
     from bass_ld.dataset import PairDataset, read_manifest, stem_folder_items
     from bass_ld.train import Trainer, hardware
-    hp = {**AE_TRAIN[config], **{k: v for k, v in dict(steps=steps, batch=batch, lr=lr, crop_frames=crop_frames).items() if v is not None}}
+
+    hp = {
+        **AE_TRAIN[config],
+        **{k: v for k, v in dict(steps=steps, batch=batch, lr=lr, crop_frames=crop_frames).items() if v is not None},
+    }
     cfg = AE_CONFIGS[config]
     root = Path(data)
     manifest = (root / 'manifest.jsonl').exists()
@@ -114,26 +135,58 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     ds = PairDataset(items, crop=hp['crop_frames'] * cfg.stride / cfg.sr, seed=seed)
     def batches(epoch):
         ds.set_epoch(epoch)
-        dl = torch.utils.data.DataLoader(ds, batch_size=hp['batch'], shuffle=True, drop_last=len(ds) > hp['batch'], num_workers=workers,
-                                         generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+        dl = torch.utils.data.DataLoader(
+            ds,
+            batch_size=hp['batch'],
+            shuffle=True,
+            drop_last=len(ds) > hp['batch'],
+            num_workers=workers,
+            generator=torch.Generator().manual_seed(seed * 100_003 + epoch),
+        )
         for b in dl: yield _streams(b, streams)
     torch.manual_seed(seed)
     model = AutoEncoder(cfg)
-    if cfg.front == 'pca' and not (Path(out) / 'last.safetensors').exists():   # on resume the checkpoint carries the basis
+    if (
+        cfg.front == 'pca' and not (Path(out) / 'last.safetensors').exists()
+    ):  # on resume the checkpoint carries the basis
         fit_basis(model, items, streams=streams, seed=seed)
     check = ReconstructionCheck(valid, hp['valid_every'], streams=streams, seed=seed)
-    tr = Trainer(model, ae_loss, batches, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10),
-                 log_every=25, ckpt_every=250, minutes=minutes, device=device, callbacks=[check], progress=progress, seed=seed)
+    tr = Trainer(
+        model,
+        ae_loss,
+        batches,
+        out,
+        steps=hp['steps'],
+        lr=hp['lr'],
+        warmup=min(200, hp['steps'] // 10),
+        log_every=25,
+        ckpt_every=250,
+        minutes=minutes,
+        device=device,
+        callbacks=[check],
+        progress=progress,
+        seed=seed,
+    )
     tr.fit()
     if not tr.done: return tr
     ae = tr.ema_model()
     latent_stats(ae, items, streams=streams, seed=seed)
     train_hours = sum(it['duration'] for it in items) / 3600
-    card = dict(data=f"{root.name}: train split, {len(items)} pairs, {train_hours:.2f} h", streams=streams,
-                steps=tr.step, batch=hp['batch'], crop_seconds=round(hp['crop_frames'] * cfg.stride / cfg.sr, 3), lr=hp['lr'],
-                wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
-                parameters=sum(p.numel() for p in ae.parameters()), compression=round(cfg.compression, 2), front=cfg.front,
-                latent_frame_rate=round(cfg.frame_rate, 3), valid=tr.valid[-1] if tr.valid else {})
+    card = dict(
+        data=f"{root.name}: train split, {len(items)} pairs, {train_hours:.2f} h",
+        streams=streams,
+        steps=tr.step,
+        batch=hp['batch'],
+        crop_seconds=round(hp['crop_frames'] * cfg.stride / cfg.sr, 3),
+        lr=hp['lr'],
+        wall_minutes=round(tr.seconds / 60, 1),
+        hardware=hardware(tr.device),
+        parameters=sum(p.numel() for p in ae.parameters()),
+        compression=round(cfg.compression, 2),
+        front=cfg.front,
+        latent_frame_rate=round(cfg.frame_rate, 3),
+        valid=tr.valid[-1] if tr.valid else {},
+    )
     save_weights(Path(out) / 'model', ae.state_dict(), 'autoencoder', asdict(cfg), card)
     return tr
 
@@ -143,22 +196,33 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
                    split:str|None=None, shard:int=100, progress:bool=True,
                    features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents
                   ) -> Path:
-    "Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame features."
+    """Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame
+    features."""
     import hashlib
     from bass_ld.audio import load_audio, clear_partials
     from bass_ld.dataset import read_manifest, stem_folder_items, save_latents, read_latents
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
     items = read_manifest(root, split) if (root / 'manifest.jsonl').exists() else stem_folder_items(root)
-    weights = hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in ae.state_dict().values())).hexdigest()[:16]
-    meta = dict(autoencoder=asdict(ae.cfg), weights=weights, frame_rate=ae.cfg.frame_rate, normalized=True, source=str(root),
-                split=split, features=getattr(features, '__name__', None) if features else None)
+    weights = hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in ae.state_dict().values())).hexdigest()[
+        :16
+    ]
+    meta = dict(
+        autoencoder=asdict(ae.cfg),
+        weights=weights,
+        frame_rate=ae.cfg.frame_rate,
+        normalized=True,
+        source=str(root),
+        split=split,
+        features=getattr(features, '__name__', None) if features else None,
+    )
     meta = json.loads(json.dumps(meta))                              # as a part file stores it (tuples become lists)
     clear_partials(out)
     parts = []
     for k in tqdm(range(0, len(items), shard), disable=not progress, desc='encode'):
-        part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors'); parts.append(part)
-        clear_partials(part)                                         # a kill mid-write leaves a temporary file, never a part
+        part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors')
+        parts.append(part)
+        clear_partials(part)  # a kill mid-write leaves a temporary file, never a part
         if part.exists():                                            # finished earlier: reuse it if made the same way
             index, made, _ = read_latents(part, tensors=False)
             if made == meta and sorted(index) == sorted(it['id'] for it in items[k:k + shard]): continue
@@ -198,7 +262,8 @@ def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(ro
                       seconds:float=10.0, kbps=(6.0, 12.0), progress:bool=True,
                       pitch:bool=True, # also score the bass stream's pitch: does the codec keep the notes?
                      ) -> list[dict]:
-    "Per stream and codec: mean log-mel L1 (dB), multi-scale spectral distance and (bass) raw pitch/chroma accuracy over the first `seconds` of each item."
+    """Per stream and codec: mean log-mel L1 (dB), multi-scale spectral distance and (bass) raw pitch/chroma accuracy
+    over the first `seconds` of each item."""
     from bass_ld.audio import load_audio
     from bass_ld.metrics import bass_pitch, pitch_accuracy
     from tqdm.auto import tqdm
@@ -207,20 +272,39 @@ def compare_with_opus(ae:AutoEncoder, items:list[dict], # e.g. `read_manifest(ro
     for it in tqdm(items, disable=not progress, desc='codecs'):
         for stream, paths in (('mix', it['mix']), ('bass', [it['bass']])):
             x = sum(load_audio(p, ae.cfg.sr, duration=seconds) for p in paths)
-            outs = {ours: ae.reconstruct(x).cpu(), **{f'Opus {k:g} kb/s': opus_roundtrip(x, ae.cfg.sr, k) for k in kbps}}
+            outs = {
+                ours: ae.reconstruct(x).cpu(),
+                **{f'Opus {k:g} kb/s': opus_roundtrip(x, ae.cfg.sr, k) for k in kbps},
+            }
             ref = None
             for codec, y in outs.items():
-                r = res.setdefault((stream, codec), dict(stream=stream, codec=codec, logmel=[], mss=[], raw_pitch=[], raw_chroma=[]))
-                r['logmel'].append(logmel_l1(y, x, ae.cfg.sr)); r['mss'].append(float(spectral_distance(y, x)))
+                r = res.setdefault(
+                    (stream, codec), dict(stream=stream, codec=codec, logmel=[], mss=[], raw_pitch=[], raw_chroma=[])
+                )
+                r['logmel'].append(logmel_l1(y, x, ae.cfg.sr))
+                r['mss'].append(float(spectral_distance(y, x)))
                 if pitch and stream == 'bass':
                     if ref is None: ref = bass_pitch(x, ae.cfg.sr)   # the original, tracked once for all codecs
                     for k, v in pitch_accuracy(y, None, ae.cfg.sr, ref_pitch=ref).items(): r[k].append(v)
     mean = lambda v: float(np.nanmean(v)) if len(v) and not np.isnan(v).all() else None
-    return [dict(stream=r['stream'], codec=r['codec'], clips=len(r['logmel']), logmel_l1_db=float(np.mean(r['logmel'])),
-                 mss=float(np.mean(r['mss'])), raw_pitch=mean(r['raw_pitch']), raw_chroma=mean(r['raw_chroma'])) for r in res.values()]
+    return [
+        dict(
+            stream=r['stream'],
+            codec=r['codec'],
+            clips=len(r['logmel']),
+            logmel_l1_db=float(np.mean(r['logmel'])),
+            mss=float(np.mean(r['mss'])),
+            raw_pitch=mean(r['raw_pitch']),
+            raw_chroma=mean(r['raw_chroma']),
+        )
+        for r in res.values()
+    ]
 
 def results_table(rows:list[dict], cols=None) -> str:
     "A markdown table of result rows (floats to 3 decimals, None as a dash)."
     cols = cols or list(rows[0])
     fmt = lambda v: f'{v:.3f}' if isinstance(v, float) else '—' if v is None else str(v)
-    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] + ['| ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for r in rows])
+    return '\n'.join(
+        ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
+        + ['| ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for r in rows]
+    )

@@ -35,14 +35,16 @@ def to_mono(x, # samples: (time,), (channels, time) or (time, channels); numpy o
         raise AudioError(f"{_name(src)}: unsupported sample type {x.dtype}")
     if x.dtype == torch.int16: x = x.float() / 32768
     elif x.dtype == torch.int32: x = x.float() / 2**31
-    elif x.dtype in (torch.int8, torch.uint8): raise AudioError(f"{_name(src)}: 8-bit sample arrays are ambiguous; convert to float")
+    elif x.dtype in (torch.int8, torch.uint8):
+        raise AudioError(f"{_name(src)}: 8-bit sample arrays are ambiguous; convert to float")
     x = x.float()
     if x.ndim == 2: x = x.mean(dim=0 if x.shape[0] <= x.shape[1] else 1)
     elif x.ndim != 1: raise AudioError(f"{_name(src)}: expected 1 or 2 dimensions, got shape {tuple(x.shape)}")
     if x.numel() == 0: raise AudioError(f"{_name(src)}: holds no samples (empty audio)")
     if not torch.isfinite(x).all():
         raise AudioError(f"{_name(src)}: contains {int((~torch.isfinite(x)).sum())} NaN or infinite samples")
-    if not (MIN_SR <= sr_in <= MAX_SR): raise AudioError(f"{_name(src)}: unsupported sample rate {sr_in} Hz (accepted: {MIN_SR}-{MAX_SR})")
+    if not (MIN_SR <= sr_in <= MAX_SR):
+        raise AudioError(f"{_name(src)}: unsupported sample rate {sr_in} Hz (accepted: {MIN_SR}-{MAX_SR})")
     if sr_in != sr: x = torchaudio.functional.resample(x, int(sr_in), int(sr))
     return x.contiguous()
 
@@ -51,14 +53,16 @@ def _read_soundfile(path, offset, duration, block=1 << 20):
     with sf.SoundFile(str(path)) as f:
         sr = f.samplerate
         start = int(round(offset * sr)) if offset else 0
-        if start > f.frames: raise AudioError(f"{_name(path)}: offset {offset:.2f}s is past its end ({f.frames/sr:.2f}s)")
+        if start > f.frames:
+            raise AudioError(f"{_name(path)}: offset {offset:.2f}s is past its end ({f.frames / sr:.2f}s)")
         n = f.frames - start if duration is None else min(int(round(duration * sr)), f.frames - start)
         if start: f.seek(start)
         out, done = np.empty(max(n, 0), np.float32), 0
         while done < n:
             blk = f.read(min(block, n - done), dtype='float32', always_2d=True)
             if len(blk) == 0: break
-            out[done:done + len(blk)] = blk.mean(axis=1); done += len(blk)
+            out[done : done + len(blk)] = blk.mean(axis=1)
+            done += len(blk)
         return out[:done], sr
 
 def load_audio(path, # any audio file soundfile or librosa can decode
@@ -113,15 +117,19 @@ def normalize_loudness(x:torch.Tensor, sr:int=SR,
 AUDIO_OUT = ('wav', 'flac', 'ogg')
 
 def writable_path(path, exts=AUDIO_OUT, what:str='output') -> Path:
-    "Check before any work that `path` has one of `exts` and that its folder exists or can be made and is writable; remove a killed earlier write's temporary file."
+    """Check before any work that `path` has one of `exts` and that its folder exists or can be made and is writable;
+    remove a killed earlier write's temporary file."""
     path = Path(path).expanduser()
     if path.is_dir(): raise AudioError(f"{_name(path)}: is a folder, not a file name for the {what}")
     ext = path.suffix.lower().lstrip('.')
-    if ext not in exts: raise AudioError(f"{_name(path)}: unsupported {what} format '.{ext}' (use {', '.join('.' + e for e in exts)})")
+    if ext not in exts:
+        raise AudioError(f"{_name(path)}: unsupported {what} format '.{ext}' (use {', '.join('.' + e for e in exts)})")
     p = path.absolute().parent
-    while not p.exists() and p != p.parent: p = p.parent               # the nearest folder that exists: the rest is made
+    while not p.exists() and p != p.parent:
+        p = p.parent  # the nearest folder that exists: the rest is made
     if not p.is_dir(): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is a file, not a folder)")
-    if not os.access(p, os.W_OK | os.X_OK): raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is not writable)")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise AudioError(f"{_name(path)}: cannot write the {what} there ('{p}' is not writable)")
     clear_partials(path)                                              # what a killed earlier write of this output left
     return path
 
@@ -161,15 +169,19 @@ def plot_spec(x:torch.Tensor, sr:int=SR, ax=None, title:str|None=None, fmax:floa
 
 def wav_bytes(x:torch.Tensor, sr:int=SR) -> bytes:
     "Encode `x` as 16-bit WAV bytes (clipped to ±1)."
-    buf = io.BytesIO(); sf.write(buf, torch.as_tensor(x).detach().float().cpu().clamp(-1, 1).numpy(), sr, format='WAV', subtype='PCM_16')
+    buf = io.BytesIO()
+    sf.write(buf, torch.as_tensor(x).detach().float().cpu().clamp(-1, 1).numpy(), sr, format='WAV', subtype='PCM_16')
     return buf.getvalue()
 
 class AudioRow:
     "Labelled HTML5 players for several signals; displays in Jupyter and in static docs."
     def __init__(self, items, sr): self.items, self.sr = items, sr
     def _repr_html_(self):
-        cells = ''.join(f"<div style='margin-right:1em'><div><b>{k}</b></div><audio controls src='data:audio/wav;base64,"
-                        f"{base64.b64encode(wav_bytes(v, self.sr)).decode()}'></audio></div>" for k, v in self.items)
+        cells = ''.join(
+            f"<div style='margin-right:1em'><div><b>{k}</b></div><audio controls src='data:audio/wav;base64,"
+            f"{base64.b64encode(wav_bytes(v, self.sr)).decode()}'></audio></div>"
+            for k, v in self.items
+        )
         return f"<div style='display:flex;flex-wrap:wrap'>{cells}</div>"
     def __repr__(self): return f"AudioRow({', '.join(f'{k}: {len(v)/self.sr:.2f}s' for k, v in self.items)})"
 

@@ -9,7 +9,15 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError, mel_db
-from .core import save_weights, load_state_strict, load_pretrained, from_config, CheckpointError, default_device, WEIGHTS
+from bass_ld.core import (
+    save_weights,
+    load_state_strict,
+    load_pretrained,
+    from_config,
+    CheckpointError,
+    default_device,
+    WEIGHTS,
+)
 from .core import Pretrained
 
 # %% auto #0
@@ -27,8 +35,8 @@ class AEConfig:
     widths:tuple=(128, 160, 192, 256)   # channels of each level, highest frame rate first
     blocks:int=1                        # residual blocks per level
     latent:int=60                       # latent channels
-    front:str='stft'                    # 'stft': log-magnitude + phase in, magnitude + phase out (Musika);
-                                        # 'pca': principal components of |S|**power in and out, phase rebuilt from the magnitudes
+    front:str='stft'  # 'stft': log-magnitude + phase in, magnitude + phase out (Musika);
+    # 'pca': principal components of |S|**power in and out, phase rebuilt from the magnitudes
     components:int=128                  # 'pca': spectral basis size
     power:float=0.3                     # 'pca': magnitude compression exponent
     gl_iters:int=8                      # 'pca': Griffin-Lim iterations after the vocoder phase
@@ -64,7 +72,8 @@ def stft_frames(x:torch.Tensor, # (batch, samples); samples a multiple of `hop`
 def istft_frames(S:torch.Tensor, # complex (batch, n_fft//2 + 1, frames)
                  n_fft:int=1024, hop:int=256) -> torch.Tensor:
     "Inverse of `stft_frames`: (batch, frames * hop) samples by windowed overlap-add."
-    B, _, T = S.shape; p = (n_fft - hop) // 2
+    B, _, T = S.shape
+    p = (n_fft - hop) // 2
     w = torch.hann_window(n_fft, device=S.device)
     frames = torch.fft.irfft(S, n=n_fft, dim=1) * w[None, :, None]
     size = (1, (T - 1) * hop + n_fft)
@@ -99,7 +108,8 @@ class Encoder(nn.Module):
     def forward(self, f): return self.out(F.silu(self.body(self.inp(f))))
 
 class Decoder(nn.Module):
-    "Latent (batch, latent, T) -> (log-magnitude, phase) per bin (batch, 2*bins, T * 2**levels), or spectral coefficients."
+    """Latent (batch, latent, T) -> (log-magnitude, phase) per bin (batch, 2*bins, T * 2**levels), or spectral
+    coefficients."""
     def __init__(self, cfg:AEConfig):
         super().__init__()
         w = cfg.widths
@@ -110,18 +120,24 @@ class Decoder(nn.Module):
             layers += [ResBlock(w[i]) for _ in range(cfg.blocks)]
         self.body = nn.Sequential(*layers)
         self.out = nn.Conv1d(w[0], cfg.components if cfg.front == 'pca' else 2 * cfg.bins, 3, padding=1)
-        with torch.no_grad():   # start near silence (log-magnitude at the floor) rather than loud noise: stable early training
-            self.out.weight.mul_(0.1); self.out.bias.zero_()         # ('pca': zero coefficients = the mean spectrum)
+        with (
+            torch.no_grad()
+        ):  # start near silence (log-magnitude at the floor) rather than loud noise: stable early training
+            self.out.weight.mul_(0.1)
+            self.out.bias.zero_()  # ('pca': zero coefficients = the mean spectrum)
             if cfg.front == 'stft': self.out.bias[:cfg.bins].fill_(math.log(LOG_EPS))
     def forward(self, z): return self.out(F.silu(self.body(self.inp(z))))
 
 # %% ../nbs/05_autoencoder.ipynb #d3d9169b
-def vocoder_phase(M:torch.Tensor, # magnitudes (batch, bins, frames)
-                  n_fft:int=1024, hop:int=256,
-                  start:torch.Tensor|None=None, # (batch, bins) running phase before the first frame (from the previous chunk)
-                  floor_db:float=-70.0, # peaks more than this below the frame's loudest bin are ignored
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Phase for magnitudes from their spectral peaks: (phase (batch, bins, frames), running phase in float64 to continue from)."
+def vocoder_phase(
+    M: torch.Tensor,  # magnitudes (batch, bins, frames)
+    n_fft: int = 1024,
+    hop: int = 256,
+    start: torch.Tensor | None = None,  # (batch, bins) running phase before the first frame (from the previous chunk)
+    floor_db: float = -70.0,  # peaks more than this below the frame's loudest bin are ignored
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Phase for magnitudes from their spectral peaks: (phase (batch, bins, frames), running phase in float64 to
+    continue from)."""
     B, K, T = M.shape
     k = torch.arange(K, device=M.device)[None, :, None].expand(B, K, T)
     L = torch.log(M.float().clamp_min(1e-9))
@@ -130,11 +146,13 @@ def vocoder_phase(M:torch.Tensor, # magnitudes (batch, bins, frames)
     peak[:, 1:-1] = (c > l) & (c >= r) & (M[:, 1:-1] > M.amax(1, keepdim=True) * 10 ** (floor_db / 20))
     den = l - 2 * c + r
     frac = torch.zeros_like(L)
-    frac[:, 1:-1] = torch.where(den.abs() > 1e-9, 0.5 * (l - r) / den.where(den.abs() > 1e-9, torch.ones_like(den)), 0.0).clamp(-0.5, 0.5)
+    frac[:, 1:-1] = torch.where(
+        den.abs() > 1e-9, 0.5 * (l - r) / den.where(den.abs() > 1e-9, torch.ones_like(den)), 0.0
+    ).clamp(-0.5, 0.5)
     before = torch.where(peak, k, -K).cummax(1).values                    # nearest peak at or below each bin
     after = torch.where(peak, k, 2 * K).flip(1).cummin(1).values.flip(1)  # ... and at or above
     near = torch.where(k - before <= after - k, before, after)
-    none = (near < 0) | (near >= K)                                        # a frame without peaks: bins keep their own frequency
+    none = (near < 0) | (near >= K)  # a frame without peaks: bins keep their own frequency
     near = near.clamp(0, K - 1)
     f = torch.where(none, k.float(), near.float() + frac.gather(1, near))   # frequency in bins
     run = torch.cumsum(2 * math.pi * hop / n_fft * f.double(), -1)
@@ -157,14 +175,17 @@ def griffin_lim(M:torch.Tensor, # magnitudes (batch, bins, frames)
 
 # %% ../nbs/05_autoencoder.ipynb #573fa668
 def _features(S):
-    mag = S.abs(); unit = S / mag.clamp_min(1e-8)
+    mag = S.abs()
+    unit = S / mag.clamp_min(1e-8)
     return torch.cat([torch.log(mag + LOG_EPS) / 4, unit.real, unit.imag], 1)
 
+# %% ../nbs/05_autoencoder.ipynb #4947b089
 def _to_complex(h):
     lm, ph = h.float().chunk(2, 1)
     mag = torch.exp(lm.clamp(max=7.0))   # |S| of a full-scale sine is 256 (log 5.5)
     return torch.complex(mag * torch.cos(ph), mag * torch.sin(ph)), lm
 
+# %% ../nbs/05_autoencoder.ipynb #ccf836c8
 class AutoEncoder(Pretrained, nn.Module):
     "Musika-style STFT autoencoder: `encode(audio) -> latent`, `decode(latent) -> audio`, `reconstruct(audio)`."
     kind = 'autoencoder'
@@ -175,10 +196,13 @@ class AutoEncoder(Pretrained, nn.Module):
         self.encoder, self.decoder = Encoder(cfg), Decoder(cfg)
         self.register_buffer('z_mean', torch.zeros(cfg.latent))
         self.register_buffer('z_std', torch.ones(cfg.latent))
-        if cfg.front == 'pca':   # a cosine basis until `fit_basis` replaces it with the training data's principal components
+        if (
+            cfg.front == 'pca'
+        ):  # a cosine basis until `fit_basis` replaces it with the training data's principal components
             n, j = torch.arange(cfg.bins)[:, None] + 0.5, torch.arange(cfg.components)[None]
-            dct = torch.cos(math.pi * n * j / cfg.bins); dct = dct / dct.norm(dim=0)
-            self.register_buffer('basis', dct)                                  # (bins, components), orthonormal columns
+            dct = torch.cos(math.pi * n * j / cfg.bins)
+            dct = dct / dct.norm(dim=0)
+            self.register_buffer('basis', dct)  # (bins, components), orthonormal columns
             self.register_buffer('basis_mean', torch.zeros(cfg.bins))           # mean of |S|**power
             self.register_buffer('basis_scale', torch.ones(cfg.components))     # std of each coefficient
 
@@ -187,7 +211,8 @@ class AutoEncoder(Pretrained, nn.Module):
 
     def _batch(self, x):
         x = torch.as_tensor(x, dtype=torch.float32)
-        if x.ndim not in (1, 2): raise AudioError(f'expected mono audio of shape (samples,) or (batch, samples), got {tuple(x.shape)}')
+        if x.ndim not in (1, 2):
+            raise AudioError(f'expected mono audio of shape (samples,) or (batch, samples), got {tuple(x.shape)}')
         if not torch.isfinite(x).all(): raise AudioError('audio contains NaN or infinite samples')
         return x[None] if x.ndim == 1 else x, x.ndim == 1
 
@@ -199,43 +224,56 @@ class AutoEncoder(Pretrained, nn.Module):
         R = M.float() ** self.cfg.power - self.basis_mean[:, None]
         return torch.einsum('bkf,kc->bcf', R, self.basis) / self.basis_scale[:, None]
 
-    def _compressed(self, c):   # coefficients -> compressed magnitudes |S|**power (B, bins, F), never negative
-        return (torch.einsum('bcf,kc->bkf', c.float() * self.basis_scale[:, None], self.basis) + self.basis_mean[:, None]).clamp_min(0)
+    def _compressed(self, c):  # coefficients -> compressed magnitudes |S|**power (B, bins, F), never negative
+        return (
+            torch.einsum('bcf,kc->bkf', c.float() * self.basis_scale[:, None], self.basis) + self.basis_mean[:, None]
+        ).clamp_min(0)
 
     def _encode(self, x):   # (B, T*stride) -> raw latent (B, C, T)
         S = stft_frames(x, self.cfg.n_fft, self.cfg.hop)
         return self.encoder(self._coefs(S.abs()) if self.cfg.front == 'pca' else _features(S))
 
-    def _decode(self, z):   # raw latent (B, C, T) -> complex STFT (or magnitudes), log- (or compressed) magnitude, audio (B, T*stride)
+    def _decode(
+        self, z
+    ):  # raw latent (B, C, T) -> complex STFT (or magnitudes), log- (or compressed) magnitude, audio (B, T*stride)
         cfg = self.cfg
         if cfg.front == 'pca':
-            R = self._compressed(self.decoder(z)); M = R ** (1 / cfg.power)
+            R = self._compressed(self.decoder(z))
+            M = R ** (1 / cfg.power)
             return M, R, griffin_lim(M, vocoder_phase(M, cfg.n_fft, cfg.hop)[0], cfg.n_fft, cfg.hop, cfg.gl_iters)
         S, lm = _to_complex(self.decoder(z))
         return S, lm, istft_frames(S, cfg.n_fft, cfg.hop)
 
     def _vocode(self, z, chunk, context):
-        "'pca' decoding in chunks: magnitudes exact with latent context, the vocoder phase carried across, Griffin-Lim local."
-        cfg = self.cfg; T = z.shape[-1]; f = cfg.stride // cfg.hop   # STFT frames per latent frame
+        """'pca' decoding in chunks: magnitudes exact with latent context, the vocoder phase carried across,
+        Griffin-Lim local."""
+        cfg = self.cfg
+        T = z.shape[-1]
+        f = cfg.stride // cfg.hop  # STFT frames per latent frame
         chunk = T if chunk is None else chunk
         outs, run, run_at = [], None, 0
         for s in range(0, T, chunk):
-            e = min(s + chunk, T); a, b = max(0, s - context), min(T, e + context)
+            e = min(s + chunk, T)
+            a, b = max(0, s - context), min(T, e + context)
             a2, b2 = max(0, a - context), min(T, b + context)
             M = self._compressed(self.decoder(z[..., a2:b2])) ** (1 / cfg.power)
             M = M[..., (a - a2) * f:(b - a2) * f]
-            ph, run_new = vocoder_phase(M, cfg.n_fft, cfg.hop, start=None if run is None else run[..., a * f - 1 - run_at])
+            ph, run_new = vocoder_phase(
+                M, cfg.n_fft, cfg.hop, start=None if run is None else run[..., a * f - 1 - run_at]
+            )
             run, run_at = run_new, a * f
             y = griffin_lim(M, ph, cfg.n_fft, cfg.hop, cfg.gl_iters)
             outs.append(y[..., (s - a) * cfg.stride:(e - a) * cfg.stride])
         return torch.cat(outs, -1)
 
     def _chunked(self, fn, x, T, scale, chunk, context):
-        "Apply `fn` over latent-frame windows [s-context, e+context) and keep [s, e); exact for finite receptive fields."
+        """Apply `fn` over latent-frame windows [s-context, e+context) and keep [s, e); exact for finite receptive
+        fields."""
         if chunk is None or T <= chunk: return fn(x)
         outs = []
         for s in range(0, T, chunk):
-            e, a = min(s + chunk, T), max(0, s - context); b = min(T, s + chunk + context)
+            e, a = min(s + chunk, T), max(0, s - context)
+            b = min(T, s + chunk + context)
             y = fn(x[..., a * scale:b * scale])
             outs.append(y[..., (s - a) * (y.shape[-1] // (b - a)):(e - a) * (y.shape[-1] // (b - a))])
         return torch.cat(outs, -1)
@@ -275,10 +313,12 @@ class AutoEncoder(Pretrained, nn.Module):
         return self.decode(self.encode(x, **kw), length=n, **kw).to(torch.as_tensor(x).device)
 
     def forward(self, x):
-        "Training pass on (batch, samples), samples a multiple of `stride`: target and predicted STFTs, audio ('pca': coefficients and compressed magnitudes, no audio)."
+        """Training pass on (batch, samples), samples a multiple of `stride`: target and predicted STFTs, audio ('pca':
+        coefficients and compressed magnitudes, no audio)."""
         S = stft_frames(x.float(), self.cfg.n_fft, self.cfg.hop)
         if self.cfg.front == 'pca':
-            c = self._coefs(S.abs()); c_hat = self.decoder(self.encoder(c)).float()
+            c = self._coefs(S.abs())
+            c_hat = self.decoder(self.encoder(c)).float()
             return dict(S=S, c=c, c_hat=c_hat, R=S.abs() ** self.cfg.power, R_hat=self._compressed(c_hat))
         S_hat, lm_hat, y = self._decode(self.encoder(_features(S)))
         return dict(S=S, S_hat=S_hat, lm_hat=lm_hat, y=y)
@@ -310,10 +350,12 @@ def logmel_l1(y:torch.Tensor, x:torch.Tensor, sr:int=SR, floor_db:float=80.0) ->
 def _compress(S, p=0.3): return S * (S.abs() + 1e-6) ** (p - 1)
 
 def ae_loss(model:AutoEncoder, x:torch.Tensor) -> dict:
-    "Training loss on audio crops (batch, samples): STFT L1 (magnitude + compressed complex) + multi-scale spectral; 'pca': compressed-magnitude L1 + coefficient MSE."
+    """Training loss on audio crops (batch, samples): STFT L1 (magnitude + compressed complex) + multi-scale spectral;
+    'pca': compressed-magnitude L1 + coefficient MSE."""
     o = model(x)
     if model.cfg.front == 'pca':
-        spec = F.l1_loss(o['R_hat'], o['R']); coef = F.mse_loss(o['c_hat'], o['c'])
+        spec = F.l1_loss(o['R_hat'], o['R'])
+        coef = F.mse_loss(o['c_hat'], o['c'])
         return dict(loss=10 * spec + coef, spec=spec, coef=coef)
     mag = F.l1_loss(o['lm_hat'], torch.log(o['S'].abs() + LOG_EPS))
     cpx = (_compress(o['S_hat']) - _compress(o['S'])).abs().mean()

@@ -19,12 +19,14 @@ __all__ = ['WEIGHTS', 'atomic_path', 'clear_partials', 'cached', 'default_device
 def atomic_path(path, # final location of the file
                ):
     "Yield a temporary path beside `path`; on success rename it to `path`, on error delete it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.stem}.', suffix=f'.tmp{path.suffix}', dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
-        umask = os.umask(0); os.umask(umask)
+        umask = os.umask(0)
+        os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)                  # mkstemp makes 0600; give the file ordinary permissions
         os.replace(tmp, path)
     except BaseException:
@@ -86,7 +88,8 @@ def save_weights(path, # NAME, NAME.safetensors or NAME.json: both files are wri
     cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v
     tensors = {k: cast(v.detach()).contiguous().cpu() for k, v in state.items()}
     info = dict(kind=kind, config=config, card=card or {})
-    with atomic_path(stem.with_suffix('.safetensors')) as t: save_file(tensors, str(t), metadata={'kind': kind, 'config': json.dumps(config)})
+    with atomic_path(stem.with_suffix('.safetensors')) as t:
+        save_file(tensors, str(t), metadata={'kind': kind, 'config': json.dumps(config)})
     with atomic_path(stem.with_suffix('.json')) as t: t.write_text(json.dumps(info, indent=1) + '\n')
     return stem.with_suffix('.safetensors')
 
@@ -103,10 +106,22 @@ def load_weights(path, # NAME, NAME.safetensors or NAME.json
             md = f.metadata() or {}
             state = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e: raise CheckpointError(f"'{st}' is not a readable safetensors file ({e})") from None
-    try: info = json.loads(js.read_text()) if js.is_file() else dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
-    except (ValueError, UnicodeDecodeError) as e: raise CheckpointError(f"'{js if js.is_file() else st}': its config is not valid JSON ({e})") from None
-    if not isinstance(info, dict) or not isinstance(info.get('config'), dict) or not isinstance(info.get('card', {}), dict):
-        raise CheckpointError(f"'{js}': expected an object with a 'config' object, got {type(info).__name__} {str(info)[:60]}")
+    try:
+        info = (
+            json.loads(js.read_text())
+            if js.is_file()
+            else dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
+        )
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"'{js if js.is_file() else st}': its config is not valid JSON ({e})") from None
+    if (
+        not isinstance(info, dict)
+        or not isinstance(info.get('config'), dict)
+        or not isinstance(info.get('card', {}), dict)
+    ):
+        raise CheckpointError(
+            f"'{js}': expected an object with a 'config' object, got {type(info).__name__} {str(info)[:60]}"
+        )
     if kind is not None and info.get('kind') != kind:
         raise CheckpointError(f"'{st}' holds a model of kind '{info.get('kind')}', not the '{kind}' asked for")
     if bad := [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
@@ -115,16 +130,24 @@ def load_weights(path, # NAME, NAME.safetensors or NAME.json
 
 @contextmanager
 def from_config(p):
-    "Building a model from checkpoint `p`'s config: any failure (missing key, wrong type or value) becomes one `CheckpointError`."
-    try: yield
-    except CheckpointError: raise
-    except Exception as e: raise CheckpointError(f"'{p}': its config does not build this model ({type(e).__name__}: {e})") from None
+    """Building a model from checkpoint `p`'s config: any failure (missing key, wrong type or value) becomes one
+    `CheckpointError`."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except Exception as e:
+        raise CheckpointError(f"'{p}': its config does not build this model ({type(e).__name__}: {e})") from None
 
 def load_state_strict(model:torch.nn.Module, state:dict, name:str='checkpoint'):
     "Load `state` into `model`, naming missing, unexpected and mis-shaped tensors if they do not match exactly."
     own = model.state_dict()
     missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-    shape = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in own.items() if k in state and state[k].shape != v.shape]
+    shape = [
+        f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}'
+        for k, v in own.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if missing or extra or shape:
         raise CheckpointError(f"{name} does not fit this model: " + '; '.join(
             s for s in [f'missing {missing[:4]}' if missing else '', f'unexpected {extra[:4]}' if extra else '',
@@ -133,7 +156,10 @@ def load_state_strict(model:torch.nn.Module, state:dict, name:str='checkpoint'):
     return model
 
 # %% ../nbs/00_core.ipynb #7a3716a1
-WEIGHTS = Path(__import__('importlib.util').util.find_spec('bass_ld').origin).parent / 'weights'   # works in notebooks too
+WEIGHTS = (
+    Path(__import__('importlib.util').util.find_spec('bass_ld').origin).parent / 'weights'
+)  # works in notebooks too
+
 
 def load_pretrained(path, # NAME(.safetensors|.json), a run folder holding model.*, or None for the shipped model
                     kind:str) -> tuple[dict, dict, Path]:
@@ -144,7 +170,8 @@ def load_pretrained(path, # NAME(.safetensors|.json), a run folder holding model
     return state, info, p
 
 class Pretrained:
-    "Mixin for a model saved with `save_weights`: set `kind`, and `from_saved_config` if `cls(config)` does not rebuild it."
+    """Mixin for a model saved with `save_weights`: set `kind`, and `from_saved_config` if `cls(config)` does not
+    rebuild it."""
     kind:str = ''
     @classmethod
     def from_saved_config(cls, config:dict):
@@ -155,7 +182,8 @@ class Pretrained:
     def from_pretrained(cls, path=None, # NAME(.safetensors|.json), a run folder holding model.*, or None: shipped
                         device=None, # default: cuda -> mps -> cpu
                        ):
-        "Load trained weights of this kind (the shipped ones by default), with their model card as `.card`, in eval mode."
+        """Load trained weights of this kind (the shipped ones by default), with their model card as `.card`, in eval
+        mode."""
         state, info, p = load_pretrained(path, cls.kind)
         with from_config(p):
             m = cls.from_saved_config(info['config'])
@@ -177,10 +205,12 @@ def spare_inputs(inputs:list, outputs:list) -> None:
     ins, outs = [Path(i) for i in inputs if i], [Path(o) for o in outputs if o]
     for o in outs:
         for i in ins:
-            if _same_file(i, o): raise ValueError(f"refusing to write '{o}': it is the input '{i}' (choose another output path)")
+            if _same_file(i, o):
+                raise ValueError(f"refusing to write '{o}': it is the input '{i}' (choose another output path)")
     for k, o in enumerate(outs):
         for o2 in outs[k + 1:]:
-            if _same_file(o, o2): raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
+            if _same_file(o, o2):
+                raise ValueError(f"two outputs would be written to '{o}' ('{o}' and '{o2}'): give them different paths")
 
 # %% ../nbs/00_core.ipynb #0fd0259b
 def busy_share(seconds:float=0.25) -> float:

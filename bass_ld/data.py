@@ -42,7 +42,8 @@ SCORE_SUFFIXES = ('.mxl', '.musicxml', '.xml', '.krn')
 
 def piece_id(path) -> str:
     "Stable id of a corpus file: its path below `corpus/` without suffix, '/' -> '-'."
-    p = Path(path); parts = p.parts
+    p = Path(path)
+    parts = p.parts
     rel = parts[len(parts) - 1 - parts[::-1].index('corpus') + 1:] if 'corpus' in parts else parts[-2:]
     return re.sub(r'[^A-Za-z0-9_.-]+', '_', '-'.join(rel)[: -len(p.suffix) or None])
 
@@ -54,7 +55,8 @@ def corpus_pieces() -> list[Path]:
         p = Path(p)
         if p.suffix.lower() not in SCORE_SUFFIXES: continue
         k = piece_id(p)
-        if k not in best or SCORE_SUFFIXES.index(p.suffix.lower()) < SCORE_SUFFIXES.index(best[k].suffix.lower()): best[k] = p
+        if k not in best or SCORE_SUFFIXES.index(p.suffix.lower()) < SCORE_SUFFIXES.index(best[k].suffix.lower()):
+            best[k] = p
     return [best[k] for k in sorted(best)]
 
 # %% ../nbs/02_data.ipynb #4a56e4ab
@@ -90,7 +92,8 @@ def _note_rows(part) -> list:
             if t in ('continue', 'stop') and j is not None and abs(rows[j][0] + rows[j][1] - o) < 1e-3:
                 rows[j][1] = o + d - rows[j][0]
             else:
-                sounding[m] = len(rows); rows.append([o, d, m])
+                sounding[m] = len(rows)
+                rows.append([o, d, m])
             if t == 'stop': sounding.pop(m, None)
     return rows
 
@@ -132,7 +135,8 @@ def doubles(part:np.ndarray, bass:np.ndarray, thresh:float=0.6,
 
 def choose_bass(score:Score):
     "Index of the bass part (lowest median pitch), its monophonic notes, and the indices usable for the mix."
-    if len(score.parts) < 2: raise DataError(f'{score.pid}: needs at least two parts with notes, has {len(score.parts)}')
+    if len(score.parts) < 2:
+        raise DataError(f'{score.pid}: needs at least two parts with notes, has {len(score.parts)}')
     b = int(np.argmin([np.median(n[:, 2]) for _, n in score.parts]))
     bass = monophonic(score.parts[b][1])
     others = [i for i in range(len(score.parts)) if i != b and not doubles(score.parts[i][1], bass)]
@@ -220,21 +224,34 @@ GM_DRUMS = dict(kick=36, side=37, snare=38, hat=42, open_hat=46, crash=49, ride=
 def drum_pattern(n_bars:int, bar_ql:float, beat_ql:float, rng:np.random.Generator, style:str|None=None):
     "Drum hits as rows (onset_ql, dur_ql, gm_key, velocity) for `n_bars` bars; returns (hits, style)."
     style = style or rng.choice(['hats', 'ride', 'sparse'])
-    beats = max(1, round(bar_ql / beat_ql)); sub = 3 if abs(beat_ql - 1.5) < 1e-6 else 2
-    step = beat_ql / sub; hits = []
+    beats = max(1, round(bar_ql / beat_ql))
+    sub = 3 if abs(beat_ql - 1.5) < 1e-6 else 2
+    step = beat_ql / sub
+    hits = []
     for bar in range(n_bars):
-        t0 = bar * bar_ql; fill = bar % 8 == 7
+        t0 = bar * bar_ql
+        fill = bar % 8 == 7
         hits.append((t0, 'kick', 100))
         if bar % 8 == 0: hits.append((t0, 'crash', 90))
         if beats >= 4: hits.append((t0 + (beats // 2) * beat_ql, 'kick', 92))
         for k in range(1, beats):
             if beats >= 4 and k == beats // 2: continue
-            if not (fill and k == beats - 1): hits.append((t0 + k * beat_ql, 'snare' if style != 'sparse' else 'side', 88))
+            if not (fill and k == beats - 1):
+                hits.append((t0 + k * beat_ql, 'snare' if style != 'sparse' else 'side', 88))
         if rng.random() < 0.3: hits.append((t0 + bar_ql - step, 'kick', 80))
         for j in range(beats * sub):
             if fill and j >= (beats - 1) * sub:
-                hits.append((t0 + j * step, rng.choice(['snare', 'tom_hi', 'tom_mid', 'tom_lo']), 85 + 5 * (j % sub == 0)))
-            elif style == 'hats': hits.append((t0 + j * step, 'open_hat' if j == beats * sub - 1 and rng.random() < 0.2 else 'hat', 75 if j % sub == 0 else 55))
+                hits.append(
+                    (t0 + j * step, rng.choice(['snare', 'tom_hi', 'tom_mid', 'tom_lo']), 85 + 5 * (j % sub == 0))
+                )
+            elif style == 'hats':
+                hits.append(
+                    (
+                        t0 + j * step,
+                        'open_hat' if j == beats * sub - 1 and rng.random() < 0.2 else 'hat',
+                        75 if j % sub == 0 else 55,
+                    )
+                )
             elif style == 'ride': hits.append((t0 + j * step, 'ride', 70 if j % sub == 0 else 50))
             elif j % sub == 0: hits.append((t0 + j * step, 'hat', 60))
     rows = np.array([(t, 0.25, GM_DRUMS[k], np.clip(v + rng.normal(0, 5), 30, 127)) for t, k, v in hits])
@@ -249,11 +266,13 @@ class Item:
     seconds: float
     meta: dict = field(default_factory=dict)
 
+# %% ../nbs/02_data.ipynb #e811da8a
 def _rows(*notes) -> list:
     "Note arrays (start_s, end_s, midi, ...) as sorted [start, end, midi] label rows, times rounded to ms."
     rows = sorted([round(float(a), 3), round(float(b), 3), int(p)] for n in notes for a, b, p, *_ in n)
     return rows
 
+# %% ../nbs/02_data.ipynb #74ee8247
 def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum_share:float=DRUM_SHARE,
             bass_label:str|None=None) -> Item:
     "Choose excerpt, tempo, key, instruments, dynamics and drums for one item of `score` (deterministic)."
@@ -273,15 +292,21 @@ def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum
     mix_idx = sorted(rng.choice(others, size=k, replace=False).tolist())
     transpose = int(rng.integers(-5, 7))
     label = bass_label or str(rng.choice(sorted(BASS_TIMBRES)))
-    names = sorted(MIX_PROGRAMS); progs = rng.choice(names, size=k, replace=len(names) < k)
+    names = sorted(MIX_PROGRAMS)
+    progs = rng.choice(names, size=k, replace=len(names) < k)
     def timed(n, s):
-        n = inside(n, s).copy(); n[:, 0] -= s
+        n = inside(n, s).copy()
+        n[:, 0] -= s
         n[:, 1] = np.minimum(n[:, 0] + n[:, 1], win)        # end in quarters, clipped to the window
         return n
     bn = timed(bass, start)
     bp, shift = to_bass_register(bn[:, 2] + transpose)
-    bass_tr = Track(label, BASS_TIMBRES[label], np.c_[bn[:, :2] * spq, bp, _velocities(bn, score.bar_ql, rng.uniform(75, 110), rng)],
-                    reverb=int(rng.integers(0, 30)))
+    bass_tr = Track(
+        label,
+        BASS_TIMBRES[label],
+        np.c_[bn[:, :2] * spq, bp, _velocities(bn, score.bar_ql, rng.uniform(75, 110), rng)],
+        reverb=int(rng.integers(0, 30)),
+    )
     mix = []
     for i, prog in zip(mix_idx, progs):
         n = timed(score.parts[i][1], start)
@@ -293,17 +318,40 @@ def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum
     if rng.random() < drum_share:
         hits, drums = drum_pattern(int(math.ceil(win / score.bar_ql)), score.bar_ql, score.beat_ql, rng)
         hits = hits[hits[:, 0] < win]
-        mix.append(Track('drums', 0, np.c_[hits[:, 0] * spq, (hits[:, 0] + hits[:, 1]) * spq, hits[:, 2:]], drum=True, reverb=20))
+        mix.append(
+            Track(
+                'drums', 0, np.c_[hits[:, 0] * spq, (hits[:, 0] + hits[:, 1]) * spq, hits[:, 2:]], drum=True, reverb=20
+            )
+        )
     seconds = round(win * spq, 3)
     spans = [timed(n, start) for _, n in score.parts]                    # (onset, end, pitch) in quarters
     chords = chord_segments([np.c_[n[:, 0], n[:, 1] - n[:, 0], n[:, 2]] for n in spans], 0.0, win, score.beat_ql)
     labels = dict(bass=_rows(bass_tr.notes), mix=_rows(*[t.notes for t in mix if not t.drum]),
                   chords=[[round(t0 * spq, 3), round(t1 * spq, 3), (r + transpose) % 12 if r >= 0 else -1, q]
                           for t0, t1, r, q in chords])
-    meta = dict(id=iid, source='corpus', piece=score.pid, composer=score.pid.split('-')[0], variant=variant, bass_label=label,
-                bass_program=BASS_TIMBRES[label], bass_part=score.parts[b][0], bass_part_index=b,
-                mix_parts=[score.parts[i][0] for i in mix_idx], mix_part_indices=mix_idx, mix_programs=[t.name for t in mix if not t.drum],
-                drums=drums, tempo_bpm=round(bpm, 2), beat_ql=score.beat_ql, bar_ql=score.bar_ql,
-                start_ql=start, transpose=transpose, bass_octave_shift=shift, duration=seconds,
-                beat_seconds=round(score.beat_ql * spq, 4), bar_seconds=round(score.bar_ql * spq, 4), labels=labels)
+    meta = dict(
+        id=iid,
+        source='corpus',
+        piece=score.pid,
+        composer=score.pid.split('-')[0],
+        variant=variant,
+        bass_label=label,
+        bass_program=BASS_TIMBRES[label],
+        bass_part=score.parts[b][0],
+        bass_part_index=b,
+        mix_parts=[score.parts[i][0] for i in mix_idx],
+        mix_part_indices=mix_idx,
+        mix_programs=[t.name for t in mix if not t.drum],
+        drums=drums,
+        tempo_bpm=round(bpm, 2),
+        beat_ql=score.beat_ql,
+        bar_ql=score.bar_ql,
+        start_ql=start,
+        transpose=transpose,
+        bass_octave_shift=shift,
+        duration=seconds,
+        beat_seconds=round(score.beat_ql * spq, 4),
+        bar_seconds=round(score.bar_ql * spq, 4),
+        labels=labels,
+    )
     return Item(mix, bass_tr, seconds, meta)

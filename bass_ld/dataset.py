@@ -22,8 +22,10 @@ AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3', '.aiff', '.aif')
 def read_manifest(root, # a folder built by `bass-ld dataset`
                   split:str|None=None, # 'train', 'valid', 'test' or None for all
                  ) -> list[dict]:
-    "Items of a rendered dataset: absolute `mix` (a list of paths), `bass`, `label`, `duration`, `source`, beat grid, `labels` file."
-    root = Path(root); m = root / 'manifest.jsonl'
+    """Items of a rendered dataset: absolute `mix` (a list of paths), `bass`, `label`, `duration`, `source`, beat grid,
+    `labels` file."""
+    root = Path(root)
+    m = root / 'manifest.jsonl'
     if not m.is_file(): raise DataError(f"'{root}' has no manifest.jsonl: build it with `bass-ld dataset --out {root}`")
     out = []
     for line in m.read_text().splitlines():
@@ -31,11 +33,21 @@ def read_manifest(root, # a folder built by `bass-ld dataset`
         r = json.loads(line)
         if split and r['split'] != split: continue
         per = r.get('beats_per_bar') or (r['bar_ql'] / r['beat_ql'] if r.get('beat_ql') else None)
-        out.append(dict(id=r['id'], mix=[str(root / r['mix'])], bass=str(root / r['bass']), duration=float(r['duration']),
-                        label=LABELS.index(r['bass_label']) if r['bass_label'] in LABELS else -1, split=r['split'],
-                        source=r.get('source', 'corpus'), family=r.get('family', 'classical'),
-                        beat_seconds=r.get('beat_seconds'), beats_per_bar=per,
-                        labels=str(root / r['split'] / f"{r['id']}.json")))
+        out.append(
+            dict(
+                id=r['id'],
+                mix=[str(root / r['mix'])],
+                bass=str(root / r['bass']),
+                duration=float(r['duration']),
+                label=LABELS.index(r['bass_label']) if r['bass_label'] in LABELS else -1,
+                split=r['split'],
+                source=r.get('source', 'corpus'),
+                family=r.get('family', 'classical'),
+                beat_seconds=r.get('beat_seconds'),
+                beats_per_bar=per,
+                labels=str(root / r['split'] / f"{r['id']}.json"),
+            )
+        )
     return out
 
 def _find(folder:Path, name:str):
@@ -57,7 +69,8 @@ def stem_folder_items(root, # folder of track folders, or one track folder
         dur = min(i.duration for i in info)
         if dur <= 0: raise AudioError(f"'{f}': a stem is empty")
         items.append(dict(id=f.name, mix=[str(p) for p in stems], bass=str(bass), duration=dur, label=-1, split=None))
-    if not items: raise DataError(f"'{root}': no track folder with a bass stem and another stem ({', '.join(STEM_NAMES)})")
+    if not items:
+        raise DataError(f"'{root}': no track folder with a bass stem and another stem ({', '.join(STEM_NAMES)})")
     return items
 
 # %% ../nbs/02b_dataset.ipynb #e9a9d8ba
@@ -102,17 +115,22 @@ class PairDataset(torch.utils.data.Dataset):
         return dict(mix=mix * float(g[0]), bass=bass * float(g[1]), label=it['label'], id=it['id'], offset=off)
 
 # %% ../nbs/02b_dataset.ipynb #42f2a810
-def save_latents(path, # output .safetensors file (written atomically)
-                 latents:dict, # id -> dict(mix=(C, T), bass=(C, T), label=int, split=str, any other name=(C', T) tensor)
-                 dtype=torch.float16, meta:dict|None=None):
+def save_latents(
+    path,  # output .safetensors file (written atomically)
+    latents: dict,  # id -> dict(mix=(C, T), bass=(C, T), label=int, split=str, any other name=(C', T) tensor)
+    dtype=torch.float16,
+    meta: dict | None = None,
+):
     "Store pre-encoded (mix, bass) latent pairs, and any other per-frame tensors of each item, in one safetensors file."
     from safetensors.torch import save_file
     tensors, index = {}, {}
     for k, v in latents.items():
-        if v['mix'].shape != v['bass'].shape: raise ValueError(f"{k}: mix {tuple(v['mix'].shape)} and bass {tuple(v['bass'].shape)} latents differ")
+        if v['mix'].shape != v['bass'].shape:
+            raise ValueError(f"{k}: mix {tuple(v['mix'].shape)} and bass {tuple(v['bass'].shape)} latents differ")
         for name, x in v.items():
             if not torch.is_tensor(x): continue
-            if x.shape[-1] != v['mix'].shape[-1]: raise ValueError(f"{k}: '{name}' has {x.shape[-1]} frames, the latents {v['mix'].shape[-1]}")
+            if x.shape[-1] != v['mix'].shape[-1]:
+                raise ValueError(f"{k}: '{name}' has {x.shape[-1]} frames, the latents {v['mix'].shape[-1]}")
             tensors[f'{k}/{name}'] = x.detach().to(dtype).contiguous().cpu()
         index[k] = dict(label=int(v.get('label', -1)), split=v.get('split'))
     with atomic_path(path) as t:
@@ -124,7 +142,8 @@ def read_latents(path, # a file written by `save_latents` (`bass-ld encode`)
                  names:tuple|None=('mix', 'bass'), # the tensors to read per item; None: all it holds
                  tensors:bool=True, # False: only the index and meta (fast)
                 ) -> tuple[dict, dict, dict]:
-    "The one reader of the latent file: (index: id -> label/split, meta, id -> {name: tensor}); errors are `DataError`s."
+    """The one reader of the latent file: (index: id -> label/split, meta, id -> {name: tensor}); errors are
+    `DataError`s."""
     from safetensors import safe_open
     if not Path(path).is_file(): raise DataError(f"'{path}': no such latent file (write one with `bass-ld encode`)")
     try: f0 = safe_open(str(path), 'pt')
@@ -143,7 +162,9 @@ def read_latents(path, # a file written by `save_latents` (`bass-ld encode`)
         for k in index if tensors else ():
             want = held.get(k, []) if names is None else names
             if missing := [n for n in want if n not in held.get(k, [])]:
-                raise DataError(f"'{path}': item '{k}' has no {'/'.join(missing)} tensor (encode it again with `bass-ld encode`)")
+                raise DataError(
+                    f"'{path}': item '{k}' has no {'/'.join(missing)} tensor (encode it again with `bass-ld encode`)"
+                )
             data[k] = {n: f.get_tensor(f'{k}/{n}') for n in want}
     return index, meta, data
 
@@ -160,8 +181,10 @@ class LatentPairDataset(torch.utils.data.Dataset):
     def set_epoch(self, e:int): self.epoch = e
 
     def __getitem__(self, i):
-        k = self.ids[i]; mix, bass, label = self.data[k]
+        k = self.ids[i]
+        mix, bass, label = self.data[k]
         rng = rng_for(self.seed, self.epoch, i) if self.seed is not None else np.random.default_rng()
-        T = mix.shape[-1]; s = int(rng.integers(0, max(T - self.frames, 0) + 1))
+        T = mix.shape[-1]
+        s = int(rng.integers(0, max(T - self.frames, 0) + 1))
         pad = lambda z: torch.nn.functional.pad(z[:, s:s + self.frames].float(), (0, max(0, self.frames - (T - s))))
         return dict(mix=pad(mix), bass=pad(bass), label=label, id=k, offset=s)

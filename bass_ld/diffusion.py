@@ -20,13 +20,18 @@ __all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'DIFF_TRAIN', 'CHECK_
 
 # %% ../nbs/07_diffusion.ipynb #b5781779
 def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
-    "EDM preconditioning (Karras et al. 2022, Table 1): returns c_skip, c_out, c_in, c_noise for noise level(s) `sigma`."
+    """EDM preconditioning (Karras et al. 2022, Table 1): returns c_skip, c_out, c_in, c_noise for noise level(s)
+    `sigma`."""
     sigma = torch.as_tensor(sigma, dtype=torch.float32)
     s2 = sigma ** 2 + sigma_data ** 2
     return sigma_data ** 2 / s2, sigma * sigma_data / s2.sqrt(), 1 / s2.sqrt(), sigma.log() / 4
 
 # %% ../nbs/07_diffusion.ipynb #e61a1914
-P_MEAN, P_STD = 0.0, 1.5     # training noise levels: ln σ ~ N(P_MEAN, P_STD²) — shifted up from EDM's (-1.2, 1.2), see below
+P_MEAN, P_STD = (
+    0.0,
+    1.5,
+)  # training noise levels: ln σ ~ N(P_MEAN, P_STD²) — shifted up from EDM's (-1.2, 1.2), see below
+
 
 class Denoiser(Pretrained, nn.Module):
     "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, mix) around a `UNet1d` (EDM preconditioning)."
@@ -37,8 +42,9 @@ class Denoiser(Pretrained, nn.Module):
         ucfg = UNetConfig(**{**u, 'channels': tuple(u['channels']), 'attn_levels': tuple(u['attn_levels'])})
         return cls(UNet1d(ucfg), float(config['sigma_data']), bool(config.get('features', False)))
 
-    def __init__(self, net:UNet1d, sigma_data:float=1.0,
-                 features:bool=False): # True: conditions on the mix's pitch features, generates note channels (06b_pitch)
+    def __init__(
+        self, net: UNet1d, sigma_data: float = 1.0, features: bool = False
+    ):  # True: conditions on the mix's pitch features, generates note channels (06b_pitch)
         super().__init__()
         self.net, self.sigma_data, self.features = net, float(sigma_data), features
 
@@ -54,9 +60,16 @@ class Denoiser(Pretrained, nn.Module):
         c_skip, c_out, c_in, c_noise = (v.view(-1, 1, 1).to(x.dtype) for v in edm_scalings(sigma, self.sigma_data))
         return c_skip * x + c_out * self.net(c_in * x, c_noise.view(-1), cond, drop).to(x.dtype)
 
-    def loss(self, bass, mix, mask=None, p_uncond:float=0.1, P_mean:float=P_MEAN, P_std:float=P_STD,
-             extra=None, # fn(denoised, bass, mask) -> dict(loss=..., logged terms): an added loss on the denoised estimate
-            ) -> dict:
+    def loss(
+        self,
+        bass,
+        mix,
+        mask=None,
+        p_uncond: float = 0.1,
+        P_mean: float = P_MEAN,
+        P_std: float = P_STD,
+        extra=None,  # fn(denoised, bass, mask) -> dict(loss=..., logged terms): an added loss on the denoised estimate
+    ) -> dict:
         "EDM training loss on clean bass latents given mix latents; `mask` (B, T) marks real frames."
         B = bass.shape[0]
         sigma = (P_mean + P_std * torch.randn(B, device=bass.device)).exp()
@@ -71,7 +84,9 @@ class Denoiser(Pretrained, nn.Module):
             loss = (err * m).sum() / (m.sum() * err.shape[1]).clamp_min(1)
         if extra is None: return dict(loss=loss)
         terms = extra(c_skip * x + c_out * out, bass, mask)
-        return dict(loss=loss + terms['loss'], mse=loss.detach(), **{k: v.detach() for k, v in terms.items() if k != 'loss'})
+        return dict(
+            loss=loss + terms['loss'], mse=loss.detach(), **{k: v.detach() for k, v in terms.items() if k != 'loss'}
+        )
 
 # %% ../nbs/07_diffusion.ipynb #aa1cdb30
 def karras_sigmas(n:int, # number of noise levels (network evaluations ≈ 2n−1 with Heun)
@@ -128,7 +143,9 @@ def sample_stochastic(model, x, sigmas, extra_args=None, callback=None,
         gamma = min(s_churn / n, 2 ** 0.5 - 1) if s_tmin <= s <= s_tmax else 0.0
         s_hat = s * (1 + gamma)
         if gamma > 0:
-            eps = torch.randn(x.shape, generator=generator, device='cpu' if generator is None else generator.device).to(x)
+            eps = torch.randn(x.shape, generator=generator, device='cpu' if generator is None else generator.device).to(
+                x
+            )
             x = x + eps * s_noise * (s_hat ** 2 - s ** 2) ** 0.5
         x_new, denoised = _heun_step(model, x, s_hat, float(sigmas[i + 1]), extra_args)
         if callback: callback(dict(i=i, x=x, sigma=s_hat, denoised=denoised))
@@ -175,14 +192,23 @@ def windowed(model, window:int=1024, # frames seen at once; longer inputs are cu
     return fn
 
 # %% ../nbs/07_diffusion.ipynb #c107f923
-def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normalised mix latent
-                    steps:int=25, w:float=1.0, # guidance strength: 1 = the conditional model alone (`guided`)
-                    seed:int=0, sampler:str='heun',
-                    sigma_max:float=80.0, sigma_min:float=0.002, window:int=1024, overlap:int=128,
-                    rescale=None, # fn(guided, conditional) -> estimate: the guidance fix (08_guidance)
-                    ground=None, # fn(denoised, sigma) -> estimate, applied to the whole sequence: style grounding (09_grounding)
-                    callback=None, cfg:float|None=None, # the old name of `w`
-                    **sampler_kw) -> torch.Tensor:
+def generate_latent(
+    den: Denoiser,
+    mix: torch.Tensor,  # (C, T) or (B, C, T) normalised mix latent
+    steps: int = 25,
+    w: float = 1.0,  # guidance strength: 1 = the conditional model alone (`guided`)
+    seed: int = 0,
+    sampler: str = 'heun',
+    sigma_max: float = 80.0,
+    sigma_min: float = 0.002,
+    window: int = 1024,
+    overlap: int = 128,
+    rescale=None,  # fn(guided, conditional) -> estimate: the guidance fix (08_guidance)
+    ground=None,  # fn(denoised, sigma) -> estimate, applied to the whole sequence: style grounding (09_grounding)
+    callback=None,
+    cfg: float | None = None,  # the old name of `w`
+    **sampler_kw,
+) -> torch.Tensor:
     "Sample a bass latent for `mix` with the EDM sampler `sampler`; deterministic for a seed."
     if cfg is not None: w = cfg
     if sampler not in SAMPLERS: raise ValueError(f'unknown sampler {sampler!r}; choose from {sorted(SAMPLERS)}')
@@ -194,7 +220,8 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
     x = torch.randn((mix.shape[0], den.net.cfg.latent, mix.shape[-1]), generator=g).to(den.device) * sig[0]
     if sampler == 'stochastic': sampler_kw.setdefault('generator', g)
     model = windowed(guided(den, w, rescale), window, overlap)
-    if ground is not None: model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
+    if ground is not None:
+        model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
     with torch.no_grad():
         z = SAMPLERS[sampler](model, x, sig, extra_args=dict(cond=mix), callback=callback, **sampler_kw)
     return z[0] if single else z
@@ -202,29 +229,41 @@ def generate_latent(den:Denoiser, mix:torch.Tensor, # (C, T) or (B, C, T) normal
 # %% ../nbs/07_diffusion.ipynb #44a9a5ee
 class LatentCrops:
     "Random aligned (mix, bass) crops from a `bass-ld encode` file; an epoch is every item once, shuffled, batched."
-    def __init__(self, path, split:str|None='train', frames:int=64, batch:int=32, seed:int=0,
-                 features:bool=False): # append the pitch features (06b_pitch): mix features to the mix, note channels to the bass
+    def __init__(
+        self,
+        path,
+        split: str | None = 'train',
+        frames: int = 64,
+        batch: int = 32,
+        seed: int = 0,
+        features: bool = False,
+    ):  # append the pitch features (06b_pitch): mix features to the mix, note channels to the bass
         cond, gen = (('mix', 'mix_features'), ('bass', 'notes')) if features else (('mix',), ('bass',))
         try: index, self.meta, z = read_latents(path, split, cond + gen)
         except DataError as e:
-            if features and 'tensor' in str(e): raise DataError(f"'{path}' has no pitch features: encode it again with `bass-ld encode`") from None
+            if features and 'tensor' in str(e):
+                raise DataError(f"'{path}' has no pitch features: encode it again with `bass-ld encode`") from None
             raise
         keep = list(index)
         self.items = [(torch.cat([z[k][n] for n in cond]), torch.cat([z[k][n] for n in gen])) for k in keep]
         if not self.items: raise DataError(f"'{path}' holds no latents for split {split!r}")
         self.ids, self.frames, self.batch, self.seed, self.features = keep, frames, batch, seed, features
-        self.channels, self.cond_channels = self.items[0][1].shape[0], self.items[0][0].shape[0]   # generated, condition
+        self.channels, self.cond_channels = self.items[0][1].shape[0], self.items[0][0].shape[0]  # generated, condition
 
     def __len__(self): return len(self.items)
 
     def sigma_data(self) -> float:
         "Standard deviation of all bass latent values (EDM's σ_data)."
-        z = torch.cat([b.float().flatten() for _, b in self.items]); return float(z.std())
+        z = torch.cat([b.float().flatten() for _, b in self.items])
+        return float(z.std())
 
     def crop(self, i:int, rng:np.random.Generator):
-        m, b = self.items[i]; T, n = m.shape[-1], self.frames
-        s = int(rng.integers(0, max(T - n, 0) + 1)); m, b = m[:, s:s + n].float(), b[:, s:s + n].float()
-        mask = torch.zeros(n, dtype=torch.bool); mask[:m.shape[-1]] = True
+        m, b = self.items[i]
+        T, n = m.shape[-1], self.frames
+        s = int(rng.integers(0, max(T - n, 0) + 1))
+        m, b = m[:, s : s + n].float(), b[:, s : s + n].float()
+        mask = torch.zeros(n, dtype=torch.bool)
+        mask[: m.shape[-1]] = True
         pad = (0, n - m.shape[-1])
         return F.pad(m, pad), F.pad(b, pad), mask
 
@@ -261,7 +300,9 @@ class DenoiseCheck:
         for s in CHECK_SIGMAS:
             x = bass + s * self.noise.to(dev)
             for name, c in (('cond', mix), ('null', None)):
-                e = ((den(x, torch.full((len(x),), s, device=dev), c) - bass) ** 2 * mask).sum() / (mask.sum() * bass.shape[1])
+                e = ((den(x, torch.full((len(x),), s, device=dev), c) - bass) ** 2 * mask).sum() / (
+                    mask.sum() * bass.shape[1]
+                )
                 out[f'{name}_mse@{s:g}'] = float(e)
         return out
 
@@ -269,21 +310,40 @@ class DenoiseCheck:
         if tr.step % self.every and not tr.done: return
         tr.valid.append(dict(step=tr.step, **self.measure(tr.ema_model())))
 
-def diffusion_loss(den:Denoiser, batch:dict, p_uncond:float=0.1, p_mean:float=P_MEAN, p_std:float=P_STD, extra=None) -> dict:
-    return den.loss(batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra)
+# %% ../nbs/07_diffusion.ipynb #6415b8bd
+def diffusion_loss(
+    den: Denoiser, batch: dict, p_uncond: float = 0.1, p_mean: float = P_MEAN, p_std: float = P_STD, extra=None
+) -> dict:
+    return den.loss(
+        batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra
+    )
 
-def train_diffusion(latents, # file written by `bass-ld encode`
-                    out, # run folder: last.safetensors, history.json, and the exported model.*
-                    config:str='small', steps:int|None=None, batch:int|None=None, frames:int|None=None,
-                    lr:float|None=None, p_uncond:float=0.1, p_mean:float=P_MEAN, p_std:float=P_STD,
-                    features:bool=False, # condition on the mix's pitch features and generate note channels (06b_pitch)
-                    extra=None, # an added loss on the denoised estimate (`Denoiser.loss`), e.g. 10_harmony's `probe_loss`
-                    minutes:float|None=None, device=None,
-                    seed:int=0, progress:bool=True) -> Trainer:
+# %% ../nbs/07_diffusion.ipynb #2a2f98ce
+def train_diffusion(
+    latents,  # file written by `bass-ld encode`
+    out,  # run folder: last.safetensors, history.json, and the exported model.*
+    config: str = 'small',
+    steps: int | None = None,
+    batch: int | None = None,
+    frames: int | None = None,
+    lr: float | None = None,
+    p_uncond: float = 0.1,
+    p_mean: float = P_MEAN,
+    p_std: float = P_STD,
+    features: bool = False,  # condition on the mix's pitch features and generate note channels (06b_pitch)
+    extra=None,  # an added loss on the denoised estimate (`Denoiser.loss`), e.g. 10_harmony's `probe_loss`
+    minutes: float | None = None,
+    device=None,
+    seed: int = 0,
+    progress: bool = True,
+) -> Trainer:
     "Train (or resume) the latent diffusion model on the train split of `latents`; exports `out/model` when done."
     from functools import partial
     if config not in UNET_CONFIGS: raise ValueError(f'unknown config {config!r}; choose from {sorted(UNET_CONFIGS)}')
-    hp = {**DIFF_TRAIN[config], **{k: v for k, v in dict(steps=steps, batch=batch, frames=frames, lr=lr).items() if v is not None}}
+    hp = {
+        **DIFF_TRAIN[config],
+        **{k: v for k, v in dict(steps=steps, batch=batch, frames=frames, lr=lr).items() if v is not None},
+    }
     data = LatentCrops(latents, 'train', hp['frames'], hp['batch'], seed, features)
     try: valid = LatentCrops(latents, 'valid', hp['frames'], hp['batch'], seed, features)
     except ValueError as e:                                          # small sets may have no valid split
@@ -293,9 +353,22 @@ def train_diffusion(latents, # file written by `bass-ld encode`
                          'cond': data.cond_channels if features else None})
     torch.manual_seed(seed)
     den = Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features)
-    tr = Trainer(den, partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra), data, out, steps=hp['steps'], lr=hp['lr'],
-                 warmup=min(200, hp['steps'] // 10), log_every=25, ckpt_every=250, minutes=minutes, device=device,
-                 callbacks=[DenoiseCheck(valid, hp['valid_every'], seed=seed)], progress=progress, seed=seed)
+    tr = Trainer(
+        den,
+        partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra),
+        data,
+        out,
+        steps=hp['steps'],
+        lr=hp['lr'],
+        warmup=min(200, hp['steps'] // 10),
+        log_every=25,
+        ckpt_every=250,
+        minutes=minutes,
+        device=device,
+        callbacks=[DenoiseCheck(valid, hp['valid_every'], seed=seed)],
+        progress=progress,
+        seed=seed,
+    )
     tr.fit()
     if not tr.done: return tr
     hours = sum(m.shape[-1] for m, _ in data.items) / (data.meta.get('frame_rate') or 1) / 3600

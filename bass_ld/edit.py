@@ -19,8 +19,12 @@ def seam_ratio(x, # audio (samples,)
     "Mean log-mel change between frames across the times `at`, over the median change between neighbouring frames."
     import librosa
     a = x.numpy() if torch.is_tensor(x) else np.asarray(x, np.float32)
-    M = librosa.power_to_db(librosa.feature.melspectrogram(y=a, sr=sr, n_fft=2048, hop_length=HOP, n_mels=n_mels, fmax=4000),
-                            ref=1.0, amin=1e-8, top_db=80.0)
+    M = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=a, sr=sr, n_fft=2048, hop_length=HOP, n_mels=n_mels, fmax=4000),
+        ref=1.0,
+        amin=1e-8,
+        top_db=80.0,
+    )
     d = np.abs(np.diff(M, axis=1)).mean(0)                           # change from frame t to t + 1
     idx = [min(len(d) - 1, int(round(t * sr / HOP))) for t in at]
     near = [d[max(0, i - 1): i + 2].max() for i in idx]             # the largest change within a frame of each edge
@@ -38,7 +42,8 @@ def edit_eval(g, # a `BassGenerator`
               clips:list[dict], # `measure.eval_set` clips (mix, bass, own_label)
               region:tuple=(4.0, 8.0), riff:float=4.0, # the regenerated span, and the riff's length for continuation
               steps:int=25, seed:int=0, clf=None) -> dict:
-    "Per clip: the region regenerated with the true bass kept, a whole generation, the naive paste, and a continuation; their measures."
+    """Per clip: the region regenerated with the true bass kept, a whole generation, the naive paste, and a
+    continuation; their measures."""
     from bass_ld.grounding import TimbreClassifier
     clf = clf or TimbreClassifier.from_pretrained(device='cpu')
     sr, (t0, t1), rows = g.sr, region, []
@@ -57,17 +62,25 @@ def edit_eval(g, # a `BassGenerator`
         kept_label = label(torch.cat([true[: int(t0 * sr)], true[int(t1 * sr):]]))
         r['timbre_kept'] = None if kept_label is None else float(label(_span(edited, t0, t1, sr)) == kept_label)
         rows.append(r)
-        if rms_db(true[: int(riff * sr)]) < -50: r['continued'] = None; continue   # nothing to continue from: the bass enters later
+        if rms_db(true[: int(riff * sr)]) < -50:
+            r['continued'] = None
+            continue  # nothing to continue from: the bass enters later
         cont = g.continue_from(mix, true[: int(riff * sr)], sr, steps=steps, seed=seed + i)
         cm = _span(mix, riff, T, sr)
-        r['continued'] = dict(harmonic=harmonic_agreement(_span(cont, riff, T, sr), cm, sr), onset_f1=onset_f1(_span(cont, riff, T, sr), cm, sr),
-                              whole_harmonic=harmonic_agreement(_span(whole, riff, T, sr), cm, sr),
-                              whole_onset_f1=onset_f1(_span(whole, riff, T, sr), cm, sr),
-                              seam=seam_ratio(cont, [riff], sr), true_seam=seam_ratio(true, [riff], sr))
+        r['continued'] = dict(
+            harmonic=harmonic_agreement(_span(cont, riff, T, sr), cm, sr),
+            onset_f1=onset_f1(_span(cont, riff, T, sr), cm, sr),
+            whole_harmonic=harmonic_agreement(_span(whole, riff, T, sr), cm, sr),
+            whole_onset_f1=onset_f1(_span(whole, riff, T, sr), cm, sr),
+            seam=seam_ratio(cont, [riff], sr),
+            true_seam=seam_ratio(true, [riff], sr),
+        )
         riff_label = label(true[: int(riff * sr)])
         r['continued']['style'] = None if riff_label is None else float(label(_span(cont, riff, T, sr)) == riff_label)
     ci = lambda v: bootstrap_ci([x for x in v if x is not None])
-    summary = {k: {q: ci([r[k][q] for r in rows]) for q in ('harmonic', 'onset_f1')} for k in ('edited', 'whole', 'true')}
+    summary = {
+        k: {q: ci([r[k][q] for r in rows]) for q in ('harmonic', 'onset_f1')} for k in ('edited', 'whole', 'true')
+    }
     summary |= {f'{k}_seam': ci([r[f'{k}_seam'] for r in rows]) for k in ('edited', 'naive', 'true')}
     summary['timbre_kept'] = ci([r['timbre_kept'] for r in rows])
     conts = [r['continued'] for r in rows if r['continued']]

@@ -97,7 +97,9 @@ def groove_catalogue(lib=MMA_LIB, # MMA's library folder (one sub-folder per gro
                      progress:bool=False) -> list[dict]:
     "Every usable groove (a bass track and a pitched part) of MMA's libraries: name, file, family, role, beats per bar."
     from tqdm.auto import tqdm
-    lib = Path(lib); _need_mma()
+
+    lib = Path(lib)
+    _need_mma()
     files = sorted(Path(f) for d in sorted(lib.iterdir()) if (d / '.mmaDB').is_file() for f in _groove_db(d))
     if only is not None: files = [f for f in files if str(f.relative_to(lib)) in set(only)]
     out = []
@@ -108,7 +110,8 @@ def groove_catalogue(lib=MMA_LIB, # MMA's library folder (one sub-folder per gro
                 js = subprocess.run([_need_mma(), '-Djs', str(f)], capture_output=True, text=True, timeout=60).stdout
                 grooves = json.loads(js[js.index('['):])
             except Exception as e:
-                log.warning('skipped groove file %s: %s', f, e); continue
+                log.warning('skipped groove file %s: %s', f, e)
+                continue
             keep = {}
             for g in grooves:
                 tracks = [t['track'].upper() for t in g['tracks']]
@@ -117,7 +120,9 @@ def groove_catalogue(lib=MMA_LIB, # MMA's library folder (one sub-folder per gro
                     keep[g['groove']] = tracks
             times = _probe_times(list(keep), Path(wd), f.stem)
             for g, tracks in keep.items():
-                if g not in times: log.warning('skipped groove %s (%s): mma cannot load it', g, f.name); continue
+                if g not in times:
+                    log.warning('skipped groove %s (%s): mma cannot load it', g, f.name)
+                    continue
                 role = groove_role(g, f.stem)
                 if role == 'skip': continue
                 out.append(dict(name=g, file=str(f.relative_to(lib)), family=family_of(f.stem), role=role,

@@ -27,7 +27,9 @@ def reference_latent(ae, # the autoencoder (`AutoEncoder`)
     "The normalised latent (C, T) of the sounding part of a reference bass recording."
     x = to_mono(ref, sr, ae.cfg.sr, src=src)
     if len(x) < min_seconds * ae.cfg.sr:
-        raise AudioError(f'{src}: the style reference is {len(x) / ae.cfg.sr:.2f} s long; give at least {min_seconds:g} s of bass')
+        raise AudioError(
+            f'{src}: the style reference is {len(x) / ae.cfg.sr:.2f} s long; give at least {min_seconds:g} s of bass'
+        )
     st = ae.cfg.stride
     n = math.ceil(len(x) / st)
     # each latent frame's level without its DC offset (a constant offset is not sound)
@@ -35,7 +37,8 @@ def reference_latent(ae, # the autoencoder (`AutoEncoder`)
     if float(lvl.max()) < -60:
         raise AudioError(f'{src}: the style reference is silent (below -60 dBFS once its DC offset is removed)')
     z = ae.encode(x)
-    n = min(z.shape[-1], n); lvl = lvl[:n]
+    n = min(z.shape[-1], n)
+    lvl = lvl[:n]
     keep = lvl > lvl.max() + gate_db
     return z[:, :n][:, keep.to(z.device)]
 
@@ -73,8 +76,15 @@ def grounding_fn(ref:torch.Tensor|None, strength:float, kind:str='stats'):
 # %% ../nbs/09_grounding.ipynb #1fb901fb
 @dataclass
 class TimbreConfig:
-    sr:int=SR; n_fft:int=1024; hop:int=256; n_mels:int=64; fmin:float=20.0; fmax:float=8000.0
-    width:int=128; emb:int=128; window:float=3.0 # seconds per classified window
+    sr: int = SR
+    n_fft: int = 1024
+    hop: int = 256
+    n_mels: int = 64
+    fmin: float = 20.0
+    fmax: float = 8000.0
+    width: int = 128
+    emb: int = 128
+    window: float = 3.0  # seconds per classified window
     labels:tuple=tuple(LABELS)
     def __post_init__(self): self.labels = tuple(self.labels)
     @property
@@ -93,8 +103,13 @@ class TimbreClassifier(Pretrained, nn.Module):
                                                         f_min=cfg.fmin, f_max=cfg.fmax, power=2.0)
         layers, c = [], cfg.n_mels
         for i, co in enumerate((cfg.width, cfg.width, 2 * cfg.width, 2 * cfg.width)):
-            layers += [nn.Conv1d(c, co, 5, stride=1 if i == 0 else 2, padding=2), nn.GroupNorm(8, co), nn.SiLU()]; c = co
-        self.body, self.proj, self.head = nn.Sequential(*layers), nn.Linear(2 * c, cfg.emb), nn.Linear(cfg.emb, len(cfg.labels))
+            layers += [nn.Conv1d(c, co, 5, stride=1 if i == 0 else 2, padding=2), nn.GroupNorm(8, co), nn.SiLU()]
+            c = co
+        self.body, self.proj, self.head = (
+            nn.Sequential(*layers),
+            nn.Linear(2 * c, cfg.emb),
+            nn.Linear(cfg.emb, len(cfg.labels)),
+        )
         self.drop = nn.Dropout(0.2)
 
     def logmel(self, x:torch.Tensor) -> torch.Tensor:
@@ -122,9 +137,11 @@ class TimbreClassifier(Pretrained, nn.Module):
         "Class probabilities (labels,) and embedding (emb,) of a clip: averaged over its sounding windows."
         x = to_mono(x, sr, self.cfg.sr, src='clip')
         if rms_db(x) < -70: raise AudioError('clip: silent audio has no timbre')
-        was = self.training; self.eval()
+        was = self.training
+        self.eval()
         ws = self.windows(self.logmel(x))
-        e = self.embed_mel(ws); p = self.head(e).log_softmax(-1).mean(0).softmax(-1)
+        e = self.embed_mel(ws)
+        p = self.head(e).log_softmax(-1).mean(0).softmax(-1)
         self.train(was)
         return p.cpu(), e.mean(0).cpu()
 
@@ -144,13 +161,21 @@ def timbre_features(clf:TimbreClassifier, items:list[dict], # `read_manifest` it
             if it.get('label', -1) < 0: continue
             x = load_audio(it['bass'], clf.cfg.sr)
             if ae is not None: x = ae.reconstruct(x).cpu()
-            mels.append(clf.logmel(x).cpu().half()); labels.append(int(it['label']))
+            mels.append(clf.logmel(x).cpu().half())
+            labels.append(int(it['label']))
     return mels, labels
 
 class TimbreCrops:
     "Random sounding windows of cached log-mels with their labels; an epoch is `per_epoch` batches."
     def __init__(self, mels:list, labels:list, frames:int, batch:int=64, per_epoch:int=100, seed:int=0):
-        self.mels, self.labels, self.frames, self.batch, self.per_epoch, self.seed = mels, labels, frames, batch, per_epoch, seed
+        self.mels, self.labels, self.frames, self.batch, self.per_epoch, self.seed = (
+            mels,
+            labels,
+            frames,
+            batch,
+            per_epoch,
+            seed,
+        )
         self.peak = [float(m.float().max()) for m in mels]
 
     def __call__(self, epoch:int):
@@ -158,10 +183,13 @@ class TimbreCrops:
         for _ in range(self.per_epoch):
             xs, ys = [], []
             while len(xs) < self.batch:
-                i = int(rng.integers(len(self.mels))); m = self.mels[i]
-                s = int(rng.integers(0, max(m.shape[-1] - self.frames, 0) + 1)); w = m[:, s:s + self.frames].float()
-                if w.shape[-1] < self.frames or w.max() < self.peak[i] - 30: continue      # skip rests and short clips
-                xs.append(w); ys.append(self.labels[i])
+                i = int(rng.integers(len(self.mels)))
+                m = self.mels[i]
+                s = int(rng.integers(0, max(m.shape[-1] - self.frames, 0) + 1))
+                w = m[:, s : s + self.frames].float()
+                if w.shape[-1] < self.frames or w.max() < self.peak[i] - 30: continue  # skip rests and short clips
+                xs.append(w)
+                ys.append(self.labels[i])
             yield dict(mel=torch.stack(xs), label=torch.tensor(ys))
 
 def timbre_loss(clf, b):
@@ -171,15 +199,19 @@ def timbre_loss(clf, b):
 
 def clip_accuracy(clf:TimbreClassifier, mels:list, labels:list) -> float:
     "Share of clips (cached log-mels) whose averaged prediction is their label."
-    clf.eval(); ok = 0
+    clf.eval()
+    ok = 0
     with torch.no_grad():
         for m, y in zip(mels, labels):
             ws = clf.windows(m.float().to(next(clf.parameters()).device))
             ok += int(clf.head(clf.embed_mel(ws)).log_softmax(-1).mean(0).argmax()) == y
-    clf.train(); return ok / max(len(mels), 1)
+    clf.train()
+    return ok / max(len(mels), 1)
 
 # %% ../nbs/09_grounding.ipynb #5ff0cb56
-TIMBRE_TRAIN = dict(tiny=dict(steps=30, batch=16, width=16, emb=16), small=dict(steps=1500, batch=64, width=128, emb=128))
+TIMBRE_TRAIN = dict(
+    tiny=dict(steps=30, batch=16, width=16, emb=16), small=dict(steps=1500, batch=64, width=128, emb=128)
+)
 
 def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
                  out, # run folder: features cache, last.safetensors, and the exported model.*
@@ -190,7 +222,8 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
     "Train (or resume) the timbre classifier on the train split; exports `out/model` with held-out accuracies."
     from bass_ld.autoencoder import AutoEncoder
     hp = {**TIMBRE_TRAIN[config], **({'steps': steps} if steps else {})}
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     clf = TimbreClassifier(TimbreConfig(width=hp['width'], emb=hp['emb']))
     split = lambda s: [it for it in read_manifest(data, s) if it['label'] >= 0][:limit]
@@ -208,8 +241,22 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
     held = cached(out / 'features_heldout.pt', lambda: dict(stems=timbre_features(clf, ho_items),
                                                          codec=timbre_features(clf, ho_items, ae) if ae else ([], [])))
     data_ = TimbreCrops(mels, labels, clf.cfg.frames, hp['batch'], seed=seed)
-    tr = Trainer(clf, timbre_loss, data_, out, steps=hp['steps'], lr=lr, warmup=min(100, hp['steps'] // 10), weight_decay=1e-2,
-                 ema=0.99, log_every=25, ckpt_every=250, device=device, progress=progress, seed=seed)
+    tr = Trainer(
+        clf,
+        timbre_loss,
+        data_,
+        out,
+        steps=hp['steps'],
+        lr=lr,
+        warmup=min(100, hp['steps'] // 10),
+        weight_decay=1e-2,
+        ema=0.99,
+        log_every=25,
+        ckpt_every=250,
+        device=device,
+        progress=progress,
+        seed=seed,
+    )
     tr.fit()
     if not tr.done: return tr
     m = tr.ema_model()
@@ -234,8 +281,10 @@ def load_embedder(spec:str='timbre'):
     import importlib, inspect
     mod, _, name = spec.partition(':')
     if not name: raise ValueError(f"embedder {spec!r}: expected 'timbre' or 'module:function'")
-    try: fn = getattr(importlib.import_module(mod), name)
-    except (ImportError, AttributeError) as e: raise ValueError(f"embedder {spec!r} cannot be loaded ({type(e).__name__}: {e})") from None
+    try:
+        fn = getattr(importlib.import_module(mod), name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"embedder {spec!r} cannot be loaded ({type(e).__name__}: {e})") from None
     try: takes_audio = len(inspect.signature(fn).parameters) > 0
     except (TypeError, ValueError): takes_audio = True
     return fn if takes_audio else fn()

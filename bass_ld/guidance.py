@@ -11,12 +11,15 @@ __all__ = ['GUIDANCE', 'PHI', 'rescale_std', 'guidance_rescale']
 
 # %% ../nbs/08_guidance.ipynb #b0ae5f7c
 GUIDANCE = ('plain', 'rescaled')
-PHI = 0.9    # the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12b_choose; below)
+# the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12b_choose; below)
+PHI = 0.9
+
 
 def rescale_std(phi:float=1.0, # blend: 1 = fully rescaled, 0 = plain guidance
                 per:str='item', # 'item': std over each item's whole latent; 'frame': over channels, per latent frame
                ):
-    "A `rescale(guided, conditional)` function for `diffusion.guided`: match the guided estimate's std to the conditional one's (Lin et al. 2023)."
+    """A `rescale(guided, conditional)` function for `diffusion.guided`: match the guided estimate's std to the
+    conditional one's (Lin et al. 2023)."""
     if per not in ('item', 'frame'): raise ValueError(f"per must be 'item' or 'frame', not {per!r}")
     if not 0 <= phi <= 1: raise ValueError(f'phi must lie in [0, 1], got {phi}')
     dims = (1, 2) if per == 'item' else (1,)

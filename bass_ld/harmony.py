@@ -19,8 +19,13 @@ __all__ = ['HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe'
 # %% ../nbs/10_harmony.ipynb #ad6d78ac
 def _prepare(x, name:str, stride:int) -> tuple:
     "Mono float32 samples (checked as `04_metrics` checks them), the analysis hop and hops per latent frame."
-    from bass_ld.metrics import mono_array, HOP          # 04_metrics' hop (512 samples) and input checks; imported here to keep imports light
-    if stride < HOP or stride % HOP: raise ValueError(f'a latent frame of {stride} samples is not a whole number of {HOP}-sample chroma hops')
+    from bass_ld.metrics import (
+        mono_array,
+        HOP,
+    )  # 04_metrics' hop (512 samples) and input checks; imported here to keep imports light
+
+    if stride < HOP or stride % HOP:
+        raise ValueError(f'a latent frame of {stride} samples is not a whole number of {HOP}-sample chroma hops')
     return mono_array(x, name), HOP, stride // HOP
 
 def _pool(c:np.ndarray, frames:int, k:int) -> np.ndarray:
@@ -33,7 +38,8 @@ def frame_chroma(x, # mono audio at `sr`
                  kind:str='stft', # 'stft' (8,192-sample windows; the guidance target) or 'cqt' (the evaluation's)
                  chunk:int=256, # 'stft': latent frames analysed at a time (bounds memory on long mixes)
                 ) -> np.ndarray:
-    "Chroma (12, frames), C = row 0, pooled over each latent frame and scaled to a maximum of 1 per frame (0 where silent)."
+    """Chroma (12, frames), C = row 0, pooled over each latent frame and scaled to a maximum of 1 per frame (0 where
+    silent)."""
     import librosa
     a, HOP, k = _prepare(x, 'audio', stride)
     if kind == 'stft':
@@ -69,14 +75,16 @@ class ProbeConfig:
     hidden:int = 256
 
 class PitchProbe(Pretrained, nn.Module):
-    "Reads the bass's pitch class off a bass latent: 12 logits per frame from the frame and `context` neighbours either side."
+    """Reads the bass's pitch class off a bass latent: 12 logits per frame from the frame and `context` neighbours
+    either side."""
     kind = 'pitch_probe'
     @classmethod
     def from_saved_config(cls, config:dict): return cls(ProbeConfig(**config))
     def __init__(self, cfg:ProbeConfig=ProbeConfig()):
         super().__init__()
         self.cfg, d = cfg, cfg.latent * (2 * cfg.context + 1)
-        self.register_buffer('mu', torch.zeros(d)); self.register_buffer('sd', torch.ones(d))
+        self.register_buffer('mu', torch.zeros(d))
+        self.register_buffer('sd', torch.ones(d))
         self.net = nn.Sequential(nn.Linear(d, cfg.hidden), nn.GELU(), nn.Linear(cfg.hidden, 12))
 
     def features(self, z:torch.Tensor) -> torch.Tensor:
@@ -89,7 +97,9 @@ class PitchProbe(Pretrained, nn.Module):
         "Logits (B, T, 12) for a bass latent (B, C, T) or (C, T)."
         if z.dim() == 2: z = z[None]
         if z.dim() != 3 or z.shape[1] != self.cfg.latent:
-            raise ValueError(f'expected a ({self.cfg.latent}, frames) latent or a batch of them, got shape {tuple(z.shape)}')
+            raise ValueError(
+                f'expected a ({self.cfg.latent}, frames) latent or a batch of them, got shape {tuple(z.shape)}'
+            )
         return self.net((self.features(z.float()) - self.mu) / self.sd)
 
 # %% ../nbs/10_harmony.ipynb #8083473b
@@ -100,7 +110,8 @@ def _probe_frames(probe:PitchProbe, items:list, lat:dict) -> tuple:
         if it['id'] not in lat: continue
         z = lat[it['id']]['bass'].float()
         pc, voiced = bass_labels(load_audio(it['bass']), z.shape[-1])
-        X.append(probe.features(z[None])[0][torch.from_numpy(voiced)]); Y.append(torch.from_numpy(pc[voiced]))
+        X.append(probe.features(z[None])[0][torch.from_numpy(voiced)])
+        Y.append(torch.from_numpy(pc[voiced]))
     if not X: raise ValueError('none of the items has a bass latent in the latent file')
     return torch.cat(X), torch.cat(Y).long()
 
@@ -111,32 +122,45 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
                       valid:int=100, epochs:int=30, seed:int=0, cfg:ProbeConfig=ProbeConfig()) -> tuple:
     "Fit a `PitchProbe` to a dataset's bass latents; returns (probe, card) and exports `out/model`."
     from bass_ld.dataset import read_manifest, read_latents
-    t0, out = time.time(), Path(out); out.mkdir(parents=True, exist_ok=True)
+
+    t0, out = time.time(), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    tr = read_manifest(data, 'train'); tr = [tr[i] for i in rng.permutation(len(tr))[:pieces]]
+    tr = read_manifest(data, 'train')
+    tr = [tr[i] for i in rng.permutation(len(tr))[:pieces]]
     va = read_manifest(data, 'valid')[:valid]
     probe = PitchProbe(cfg)
     lat = read_latents(latents, names=('bass',))[2]
     Xtr, ytr = cached(out / f'frames_train_{pieces}_{seed}.pt', lambda: _probe_frames(probe, tr, lat))
     Xva, yva = cached(out / f'frames_valid_{valid}.pt', lambda: _probe_frames(probe, va, lat))
     torch.manual_seed(seed)
-    probe.mu.copy_(Xtr.mean(0)); probe.sd.copy_(Xtr.std(0) + 1e-6)
+    probe.mu.copy_(Xtr.mean(0))
+    probe.sd.copy_(Xtr.std(0) + 1e-6)
     Xn = (Xtr - probe.mu) / probe.sd
     opt = torch.optim.AdamW(probe.net.parameters(), 1e-3, weight_decay=1e-2)
     for _ in range(epochs):
         perm = torch.randperm(len(ytr))
         for i in range(0, len(ytr), 512):
             j = perm[i:i + 512]
-            loss = F.cross_entropy(probe.net(Xn[j]), ytr[j]); opt.zero_grad(); loss.backward(); opt.step()
+            loss = F.cross_entropy(probe.net(Xn[j]), ytr[j])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     probe.eval()
     with torch.no_grad():
         acc = lambda X, y: round(float((probe.net((X - probe.mu) / probe.sd).argmax(1) == y).float().mean()), 4)
-        card = dict(data=f'{Path(latents).name}: {len(tr)} train pieces, {len(ytr)} sounding frames; labels from the bass CQT chroma',
-                    epochs=epochs, train_accuracy=acc(Xtr, ytr), valid_accuracy=acc(Xva, yva),
-                    valid_majority=round(float(torch.bincount(yva, minlength=12).max() / len(yva)), 4),
-                    valid=f'valid split, first {len(va)} pieces, {len(yva)} sounding frames',
-                    wall_minutes=round((time.time() - t0) / 60, 1), hardware=hardware(torch.device('cpu')),
-                    parameters=sum(p.numel() for p in probe.parameters()))
+        card = dict(
+            data=f'{Path(latents).name}: {len(tr)} train pieces, {len(ytr)} sounding frames; labels from the bass CQT '
+                 f'chroma',
+            epochs=epochs,
+            train_accuracy=acc(Xtr, ytr),
+            valid_accuracy=acc(Xva, yva),
+            valid_majority=round(float(torch.bincount(yva, minlength=12).max() / len(yva)), 4),
+            valid=f'valid split, first {len(va)} pieces, {len(yva)} sounding frames',
+            wall_minutes=round((time.time() - t0) / 60, 1),
+            hardware=hardware(torch.device('cpu')),
+            parameters=sum(p.numel() for p in probe.parameters()),
+        )
     save_weights(out / 'model', probe.state_dict(), 'pitch_probe', asdict(cfg), card)
     return probe, card
 
@@ -146,15 +170,18 @@ HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld eva
 def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
                      strength:float=HARMONY, # step size per sampling step, in units of sigma_data
                      sigma_data:float=1.0, floor:float=1e-3):
-    "A `ground`-style fn(denoised, sigma) for `generate_latent` moving the estimate towards pitch classes the mix sounds; None if strength is 0."
+    """A `ground`-style fn(denoised, sigma) for `generate_latent` moving the estimate towards pitch classes the mix
+    sounds; None if strength is 0."""
     if strength < 0: raise ValueError(f'harmony strength must be >= 0, got {strength}')
     if strength == 0: return None
     h = torch.as_tensor(harmony, dtype=torch.float32)
     if h.dim() == 2: h = h[None]
-    if h.dim() != 3 or h.shape[1] != 12: raise ValueError(f'harmony must be (12, frames) or (batch, 12, frames), got {tuple(h.shape)}')
+    if h.dim() != 3 or h.shape[1] != 12:
+        raise ValueError(f'harmony must be (12, frames) or (batch, 12, frames), got {tuple(h.shape)}')
     logh = h.clamp_min(floor).log().transpose(1, 2)                 # (B, T, 12)
     def fn(d, sigma):
-        if d.shape[-1] != logh.shape[1]: raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+        if d.shape[-1] != logh.shape[1]:
+            raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
         with torch.enable_grad():
             x = d.detach().float().requires_grad_()
             J = torch.logsumexp(probe(x).log_softmax(-1) + logh.to(x.device), -1).sum()
@@ -177,7 +204,8 @@ def harmony_objective(probe:PitchProbe, z:torch.Tensor, harmony) -> float:
 
 # %% ../nbs/10_harmony.ipynb #077ec74c
 def probe_loss(probe:PitchProbe, weight:float=0.3):
-    "An `extra` loss for `train_diffusion(features=True)`: the frozen probe's cross-entropy on the denoised latent against the labelled pitch class."
+    """An `extra` loss for `train_diffusion(features=True)`: the frozen probe's cross-entropy on the denoised latent
+    against the labelled pitch class."""
     from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
     if weight <= 0: raise ValueError(f'the pitch loss weight must be > 0, got {weight}')
     probe = probe.eval()
@@ -185,7 +213,8 @@ def probe_loss(probe:PitchProbe, weight:float=0.3):
     C = probe.cfg.latent
     scale, offset = torch.tensor(NOTE_SCALE)[None, :, None], torch.tensor(NOTE_OFFSET)[None, :, None]
     def fn(denoised, bass, mask=None):
-        if bass.shape[1] != C + len(NOTE_SCALE): raise ValueError(f'the pitch loss needs {C} latent + note channels, got {bass.shape[1]}')
+        if bass.shape[1] != C + len(NOTE_SCALE):
+            raise ValueError(f'the pitch loss needs {C} latent + note channels, got {bass.shape[1]}')
         p = probe.to(denoised.device)
         raw = bass[:, C:].float() / scale.to(bass.device) + offset.to(bass.device)
         pc, voiced = raw[:, :12].argmax(1), raw[:, 13] > 0.5

@@ -21,10 +21,14 @@ __all__ = ['eval_set', 'clip_labels', 'Scorer', 'summarise', 'mfcc_judge', 'rule
 # %% ../nbs/11c_measure.ipynb #07a7dff4
 def _piece(iid:str) -> str: return iid.rsplit('-v', 1)[0]
 
+# %% ../nbs/11c_measure.ipynb #d9d05243
 def eval_set(items:list[dict], n:int, samples:int, sr:int=SR) -> list[dict]:
     "`n` clips of `samples` samples whose bass sounds, each with a style reference from another piece (labels cycling)."
     clips = [c for c in eval_clips(items, samples, n + 8, sr) if rms_db(c['bass']) > -50][:n]
-    if len(clips) < 2: raise ValueError(f'need at least 2 clips with a sounding bass of {samples / sr:.1f} s; the split has too little audio')
+    if len(clips) < 2:
+        raise ValueError(
+            f'need at least 2 clips with a sounding bass of {samples / sr:.1f} s; the split has too little audio'
+        )
     have = sorted({it['label'] for it in items if it['label'] >= 0})
     for i, c in enumerate(clips):
         k = have[i % len(have)]
@@ -36,12 +40,16 @@ def eval_set(items:list[dict], n:int, samples:int, sr:int=SR) -> list[dict]:
         c['ref_id'] = ref['id']
         c['target'] = LABELS[k] if k >= 0 else None
         c['own_label'] = LABELS[c['label']] if c['label'] >= 0 else None
-        c['labels'] = clip_labels([next(it for it in items if it['id'] == x) for x in c['ids']], c['starts'], samples / sr)
+        c['labels'] = clip_labels(
+            [next(it for it in items if it['id'] == x) for x in c['ids']], c['starts'], samples / sr
+        )
     return clips
 
+# %% ../nbs/11c_measure.ipynb #ec1fab9f
 def clip_labels(parts:list[dict], # the items a clip is made of (`read_manifest` dicts), in order
                 starts:list, seconds:float) -> dict|None:
-    "The clip's labelled bass notes and chords (moved to where each item starts in it) and its strong beats; None if unlabelled."
+    """The clip's labelled bass notes and chords (moved to where each item starts in it) and its strong beats; None if
+    unlabelled."""
     out = dict(bass=[], chords=[], beats=[])
     for it, s0 in zip(parts, starts):
         p = Path(it.get('labels') or '')
@@ -54,8 +62,10 @@ def clip_labels(parts:list[dict], # the items a clip is made of (`read_manifest`
     out['beats'] = np.array(out['beats'])
     return out
 
+# %% ../nbs/11c_measure.ipynb #d313b213
 class Scorer:
-    "Every clip metric of a candidate bass for clip `i`: fit to the mix, pitch accuracy against the true bass, style, health."
+    """Every clip metric of a candidate bass for clip `i`: fit to the mix, pitch accuracy against the true bass, style,
+    health."""
     def __init__(self, clips:list[dict], sr:int=SR, clf=None, embedder=None,
                  judge=None): # an independent style judge fn(audio, sr) -> label (`metrics.MFCCJudge`), or None
         from bass_ld.grounding import TimbreClassifier
@@ -66,16 +76,21 @@ class Scorer:
         self.ref_pitch = [bass_pitch(c['bass'], sr) for c in clips]
 
     def __call__(self, i:int, bass, target:str|None, pyin:bool=False) -> tuple:
-        "(metrics dict, embedding or None) of candidate `bass` for clip `i`, asked to sound like `target`; `pyin`: a second register."
+        """(metrics dict, embedding or None) of candidate `bass` for clip `i`, asked to sound like `target`; `pyin`: a
+        second register."""
         c, sr = self.clips[i], self.sr
         p = bass_pitch(bass, sr)
-        m = dict(harmonic=harmonic_agreement(None, None, sr, pitch=p, chroma=self.chroma[i]), onset_f1=onset_f1(bass, c['mix'], sr),
-                 **pitch_accuracy(None, None, sr, pitch=p, ref_pitch=self.ref_pitch[i]), **audio_health(bass, sr))
+        m = dict(
+            harmonic=harmonic_agreement(None, None, sr, pitch=p, chroma=self.chroma[i]),
+            onset_f1=onset_f1(bass, c['mix'], sr),
+            **pitch_accuracy(None, None, sr, pitch=p, ref_pitch=self.ref_pitch[i]),
+            **audio_health(bass, sr),
+        )
         m['register'], m['level_vs_mix'] = register(bass, sr, pitch=p), relative_level(bass, c['mix'])
         m['register_pyin'] = register(bass, sr, 'pyin') if pyin else float('nan')
         lab = c.get('labels')
         if lab:                                                        # exact checks against the score (02_data labels)
-            from bass_ld.pipeline import transcribe
+            from bass_ld.midi import transcribe
             notes = transcribe(bass, sr, pitch=p)
             m['note_f1'], m['note_f1_chroma'] = note_f1(notes, lab['bass']), note_f1(notes, lab['bass'], chroma=True)
             m['root_beats'] = root_on_beats(p, lab['chords'], lab['beats'])
@@ -89,6 +104,7 @@ class Scorer:
         except AudioError: m['style_mfcc'] = 0.0
         return m, e
 
+# %% ../nbs/11c_measure.ipynb #49e86a16
 def summarise(rows:list[dict], embs:list|None=None, ref_embs=None) -> dict:
     "Bootstrap interval of each metric over clips; Fréchet distance of the embeddings to `ref_embs`."
     out = {k: bootstrap_ci([r[k] for r in rows]) for k in rows[0]}
@@ -98,7 +114,8 @@ def summarise(rows:list[dict], embs:list|None=None, ref_embs=None) -> dict:
 
 # %% ../nbs/11c_measure.ipynb #fa3350a4
 def mfcc_judge(data, source:str|None=None, per_label:int=8, sr:int=SR) -> MFCCJudge|None:
-    "`metrics.MFCCJudge` from `per_label` train-split bass stems per timbre label (of `source`, if given); None with < 2 labels."
+    """`metrics.MFCCJudge` from `per_label` train-split bass stems per timbre label (of `source`, if given); None with
+    < 2 labels."""
     items = [it for it in read_manifest(data, 'train') if it['label'] >= 0 and source in (None, it.get('source'))]
     stems = {}
     for it in items:
@@ -108,7 +125,8 @@ def mfcc_judge(data, source:str|None=None, per_label:int=8, sr:int=SR) -> MFCCJu
 
 _RULE_SYNTH = None
 def rule_bass(mix, sr:int=SR, program:int=33) -> torch.Tensor:
-    "What a simple tool would play: librosa's beats and chroma of the mix, per beat the root of the best-matching major or minor triad, held in octave 2 (MIDI 36-47), rendered with FluidSynth (GM `program`)."
+    """What a simple tool would play: librosa's beats and chroma of the mix, per beat the root of the best-matching
+    major or minor triad, held in octave 2 (MIDI 36-47), rendered with FluidSynth (GM `program`)."""
     import librosa
     from bass_ld.data import Track
     from bass_ld.render import Renderer
@@ -128,7 +146,9 @@ def rule_bass(mix, sr:int=SR, program:int=33) -> torch.Tensor:
     return torch.from_numpy(out * 0.5 / max(float(np.abs(out).max()), 1e-6))
 
 # %% ../nbs/11c_measure.ipynb #eb2c4288
-def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_seconds:float=15.0, sf2=None, sr:int=SR) -> list[dict]:
+def fresh_pairs(
+    split: str = 'test', n: int = 40, seed: int = 1, variant: int = 1, max_seconds: float = 15.0, sf2=None, sr: int = SR
+) -> list[dict]:
     "Render `n` pieces of `split` anew (another SoundFont and arrangement than the dataset's): dicts of mix, bass, id."
     import pretty_midi
     from bass_ld.data import corpus_pieces, piece_id, split_of, parse_score, arrange
@@ -144,7 +164,10 @@ def fresh_pairs(split:str='test', n:int=40, seed:int=1, variant:int=1, max_secon
             mix, bass = render_item(item, r)
         except Exception: continue                     # pieces the dataset also skips (no bass line, silent parts)
         if rms_db(bass) > -50: out.append(dict(mix=mix, bass=bass, id=item.meta['id']))
-    if len(out) < 2: raise ValueError(f'only {len(out)} {split}-split pieces could be rendered with {Path(sf2).name}; need 2 to compare')
+    if len(out) < 2:
+        raise ValueError(
+            f'only {len(out)} {split}-split pieces could be rendered with {Path(sf2).name}; need 2 to compare'
+        )
     return out
 
 def rank_check(pairs:list[dict], sr:int=SR) -> dict:
@@ -156,7 +179,13 @@ def rank_check(pairs:list[dict], sr:int=SR) -> dict:
     own, off = np.diag(M), ~np.eye(n, dtype=bool)
     beaten = np.array([np.nanmean(M[i, off[i]] < M[i, i]) for i in range(n)])
     nxt = M[np.arange(n), (np.arange(n) + 1) % n]
-    return dict(songs=n, own_above_next_song=round(float(np.mean(own > nxt)), 4),
-                own_above_median_other=round(float(np.mean(own > np.nanmedian(np.where(off, M, np.nan), 1))), 4),
-                share_of_others_beaten=bootstrap_ci(beaten), top1=round(float(np.mean(np.nanargmax(M, 1) == np.arange(n))), 4),
-                own=bootstrap_ci(own), others=bootstrap_ci(M[off]), ids=[p['id'] for p in pairs])
+    return dict(
+        songs=n,
+        own_above_next_song=round(float(np.mean(own > nxt)), 4),
+        own_above_median_other=round(float(np.mean(own > np.nanmedian(np.where(off, M, np.nan), 1))), 4),
+        share_of_others_beaten=bootstrap_ci(beaten),
+        top1=round(float(np.mean(np.nanargmax(M, 1) == np.arange(n))), 4),
+        own=bootstrap_ci(own),
+        others=bootstrap_ci(M[off]),
+        ids=[p['id'] for p in pairs],
+    )

@@ -16,7 +16,8 @@ __all__ = ['HOP', 'mono_array', 'bass_pitch', 'mix_chroma', 'harmonic_agreement'
 HOP = 512     # analysis hop at 22,050 Hz (23 ms)
 
 def mono_array(x, name:str) -> np.ndarray:
-    "Float32 mono samples of `x` (tensor or array; stereo averaged), or an `AudioError` naming `name` if empty or not finite."
+    """Float32 mono samples of `x` (tensor or array; stereo averaged), or an `AudioError` naming `name` if empty or not
+    finite."""
     a = (x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x)).astype(np.float32)
     if a.ndim == 2: a = a.mean(0 if a.shape[0] < a.shape[1] else 1)
     if a.ndim != 1 or a.size == 0: raise AudioError(f'{name}: expected mono audio samples, got shape {a.shape}')
@@ -34,7 +35,13 @@ def bass_pitch(bass, sr:int=SR, gate_db:float=-35.0, # frames quieter than the l
     n = min(len(f0), len(rms))
     level = 20 * np.log10(rms[:n] + 1e-9)
     f0 = f0.numpy()[:n]
-    voiced = (level > level.max() - abs(gate_db)) & (level > -60) & (conf.numpy()[:n] >= min_conf) & (f0 >= fmin) & (f0 <= fmax)
+    voiced = (
+        (level > level.max() - abs(gate_db))
+        & (level > -60)
+        & (conf.numpy()[:n] >= min_conf)
+        & (f0 >= fmin)
+        & (f0 <= fmax)
+    )
     return t.numpy()[:n] / 1000, f0, voiced                         # PESTO's times are in ms
 
 # %% ../nbs/04_metrics.ipynb #14738a21
@@ -50,7 +57,8 @@ def harmonic_agreement(bass, mix, sr:int=SR,
     if pitch is None: pitch = bass_pitch(bass, sr)
     if chroma is None: chroma = mix_chroma(mix, sr)
     _, f0, voiced = pitch
-    k = min(len(f0), chroma.shape[1]); f0, voiced, chroma = f0[:k], voiced[:k], chroma[:, :k]
+    k = min(len(f0), chroma.shape[1])
+    f0, voiced, chroma = f0[:k], voiced[:k], chroma[:, :k]
     if not voiced.any(): return float('nan')
     pc = np.round(librosa.hz_to_midi(np.maximum(f0[voiced], 1.0))).astype(int) % 12
     c = chroma[:, voiced]
@@ -71,7 +79,8 @@ def onset_f1(bass, mix, sr:int=SR, window:float=0.07) -> float:
 def pitch_accuracy(est, ref, sr:int=SR,
                    pitch:tuple|None=None, ref_pitch:tuple|None=None, # `bass_pitch` results if already computed
                   ) -> dict:
-    "mir_eval raw pitch and raw chroma accuracy of bass `est` against bass `ref` (PESTO pitch); nan if `ref` never sounds."
+    """mir_eval raw pitch and raw chroma accuracy of bass `est` against bass `ref` (PESTO pitch); nan if `ref` never
+    sounds."""
     import mir_eval
     pitch = pitch if pitch is not None else bass_pitch(est, sr)
     ref_pitch = ref_pitch if ref_pitch is not None else bass_pitch(ref, sr)
@@ -101,7 +110,8 @@ def note_f1(notes, # transcribed notes: rows (start s, end s, MIDI pitch, ...)
 
 def strong_beats(seconds:float, beat:float, # clip length and beat length (s)
                  beats_per_bar:float, offset:float=0.0) -> np.ndarray:
-    "Times of the strong beats in [0, seconds): each bar's first beat, and its middle beat when it has an even number ≥ 4."
+    """Times of the strong beats in [0, seconds): each bar's first beat, and its middle beat when it has an even number
+    ≥ 4."""
     per = max(1, int(round(beats_per_bar)))
     k = np.arange(int(np.ceil((seconds - offset) / beat)) + 1)
     strong = (k % per == 0) | ((per >= 4) & (per % 2 == 0) & (k % per == per // 2))
@@ -125,7 +135,8 @@ def root_on_beats(pitch:tuple, # `bass_pitch` of the bass
 
 # %% ../nbs/04_metrics.ipynb #c6c83026
 def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
-    "Loudness (LUFS), clipping share (|x| ≥ 0.999), mean flatness over frames within `floor_db` of the loudest, energy share below 100 Hz."
+    """Loudness (LUFS), clipping share (|x| ≥ 0.999), mean flatness over frames within `floor_db` of the loudest,
+    energy share below 100 Hz."""
     from bass_ld.audio import loudness
     a = mono_array(x, 'audio')
     S = np.abs(librosa.stft(a, n_fft=2048, hop_length=HOP)) ** 2
@@ -138,9 +149,12 @@ def audio_health(x, sr:int=SR, floor_db:float=-50.0) -> dict:
                 low_share=float(S[low].sum() / S.sum()) if S.sum() > 0 else float('nan'))
 
 def register(x, sr:int=SR, tracker:str='pesto', pitch:tuple|None=None) -> float:
-    "Median MIDI pitch of a bass stem where it sounds ('pesto': `bass_pitch`, or `pitch` if given; 'pyin': librosa's pYIN); nan if silent."
+    """Median MIDI pitch of a bass stem where it sounds ('pesto': `bass_pitch`, or `pitch` if given; 'pyin': librosa's
+    pYIN); nan if silent."""
     if tracker == 'pyin':
-        f0, voiced, _ = librosa.pyin(mono_array(x, 'audio'), fmin=30, fmax=500, sr=sr, frame_length=4096, hop_length=HOP)
+        f0, voiced, _ = librosa.pyin(
+            mono_array(x, 'audio'), fmin=30, fmax=500, sr=sr, frame_length=4096, hop_length=HOP
+        )
         f0 = f0[voiced]
     elif tracker == 'pesto':
         _, f0, voiced = pitch if pitch is not None else bass_pitch(x, sr)
@@ -162,8 +176,9 @@ def frechet_distance(a, b) -> float:
         raise ValueError(f'need two sets of >= 2 embeddings of one size, got shapes {a.shape} and {b.shape}')
     ca, cb = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     root = scipy.linalg.sqrtm(ca @ cb)
-    if not np.isfinite(root).all():                         # near-singular product: regularise both covariances
-        eps = 1e-6 * np.eye(len(ca)); root = scipy.linalg.sqrtm((ca + eps) @ (cb + eps))
+    if not np.isfinite(root).all():  # near-singular product: regularise both covariances
+        eps = 1e-6 * np.eye(len(ca))
+        root = scipy.linalg.sqrtm((ca + eps) @ (cb + eps))
     d = a.mean(0) - b.mean(0)
     return float(d @ d + np.trace(ca + cb - 2 * np.real(root)))
 
@@ -206,7 +221,8 @@ def bootstrap_ci(values, n_boot:int=2000, seed:int=0) -> dict:
 def eval_clips(items:list[dict], # `read_manifest(root, split)` items, in order
                samples:int, # length of every clip
                n:int, sr:int=SR) -> list[dict]:
-    "Up to `n` mix/bass clips of `samples` samples: one pair, or consecutive pairs joined (`starts`: where each begins, s)."
+    """Up to `n` mix/bass clips of `samples` samples: one pair, or consecutive pairs joined (`starts`: where each
+    begins, s)."""
     from bass_ld.audio import load_audio
     out, buf = [], []
     for it in items:

@@ -4,151 +4,56 @@
 
 # %% ../nbs/11_pipeline.ipynb #03c1e172
 from __future__ import annotations
-import sys, time
+import math, sys, time
 from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
 from .autoencoder import AutoEncoder
 from .core import WEIGHTS, default_device
-from .data import BASS_REGISTER
 from .diffusion import Denoiser, generate_latent
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS, mix_features
+from fastcore.basics import patch
+from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
+                               SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'EDIT_FADE', 'KEEP_TOLERANCE', 'check_output',
-           'check_settings', 'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames', 'BassGenerator',
-           'Variation', 'transcribe', 'to_register', 'write_midi', 'plot_notes']
-
-# %% ../nbs/11_pipeline.ipynb #f1e41574
-import math, numbers
-MAX_CFG, MAX_STEPS, MAX_VARIATIONS = 100.0, 1000, 64
-
-MAX_CLIPPED, MAX_RMS_DB = 0.05, -6.0   # an output beyond either is a blast, not a bass: refused
-
-def check_output(y:torch.Tensor, how:str='these settings') -> torch.Tensor:
-    "Return `y` if it is usable audio; raise one line if it is not finite, clips in over `MAX_CLIPPED` of its samples or is too loud."
-    if not torch.isfinite(y).all(): raise ValueError(f'the generated bass is not finite with {how}: try other settings')
-    clipped = float((y.abs() >= 1).float().mean()) if len(y) else 0.0
-    level = rms_db(y) if len(y) else -200.0
-    if clipped > MAX_CLIPPED or level > MAX_RMS_DB:
-        raise ValueError(f'the generated bass clips in {100 * clipped:.1f}% of its samples at {level:.0f} dBFS RMS with {how} '
-                         f'(refused: it would be loud noise); use more steps or a lower guidance or harmony strength')
-    return y
-
-def check_settings(steps:int=25, w:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
-                   variations:int=1, cfg:float|None=None, # `cfg`: the old name of `w`
-                   **_) -> None:
-    "Raise a one-line `ValueError` naming the first sampling setting that is not a finite number in its range."
-    def num(name, v, lo, hi, integer=False):
-        ok = isinstance(v, numbers.Integral) if integer else isinstance(v, numbers.Real)
-        if not ok or isinstance(v, bool): raise ValueError(f"{name} must be {'a whole' if integer else 'a'} number, not {v!r}")
-        if not math.isfinite(v): raise ValueError(f'{name} must be a finite number, not {v}')
-        if not lo <= v <= hi: raise ValueError(f'{name} must be in [{lo:g}, {hi:g}], not {v:g}')
-    num('steps', steps, 1, MAX_STEPS, True); num('guidance strength w', w if cfg is None else cfg, 0, MAX_CFG)
-    num('harmony strength', harmony, 0, 1); num('grounding strength', grounding, 0, 1); num('phi', phi, 0, 1)
-    num('variations', variations, 1, MAX_VARIATIONS, True); num('seed', seed, 0, 2**63 - variations, True)
-
-# %% ../nbs/11_pipeline.ipynb #9bf95585
-import dataclasses
-from .diffusion import SAMPLERS
-
-@dataclasses.dataclass(frozen=True)
-class SamplingConfig:
-    "Every setting of one generation, with the shipped defaults (chosen on the valid split: 08_guidance, 10_harmony)."
-    steps:int=25                # sampler steps (Heun: two model calls each but the last)
-    sampler:str='heun'          # an EDM sampler of 07_diffusion's `SAMPLERS`
-    w:float=12.0                # guidance strength: 1 = conditional only, 0 = unconditional
-    guidance:str='rescaled'     # 'rescaled' (guided estimate brought back towards the conditional one's spread) or 'plain'
-    phi:float=PHI               # blend of the rescale (1 = fully rescaled)
-    per:str='item'              # scope of the rescale statistics: 'item' (whole latent) or 'frame' (per latent frame)
-    harmony:float=HARMONY       # harmony guidance strength (0 = off); needs a pitch probe
-    grounding:float=1.0         # style grounding strength in [0, 1] (with a style reference)
-    grounding_kind:str='stats'  # 'stats' (channel statistics) or 'nn' (nearest reference frames)
-    seed:int=0                  # the same seed gives the same bass (at one thread count)
-    window:int=1024             # long mixes are denoised in windows of this many latent frames ...
-    overlap:int=128             # ... overlapping by this many
-
-    def __post_init__(self):
-        check_settings(**dataclasses.asdict(self))
-        for name, v, ok in [('sampler', self.sampler, sorted(SAMPLERS)), ('guidance', self.guidance, ['plain', 'rescaled']),
-                            ('per', self.per, ['frame', 'item']), ('grounding_kind', self.grounding_kind, ['nn', 'stats'])]:
-            if v not in ok: raise ValueError(f'unknown {name} {v!r}; choose from {ok}')
-        if not (isinstance(self.window, int) and isinstance(self.overlap, int) and 0 < self.overlap < self.window):
-            raise ValueError(f'window and overlap must be whole numbers with 0 < overlap < window, not {self.window!r} and {self.overlap!r}')
-
-    def replace(self, **settings) -> 'SamplingConfig':
-        "A checked copy with `settings` changed (`cfg` is accepted as the old name of `w`)."
-        if 'cfg' in settings:
-            if 'w' in settings: raise ValueError('give the guidance strength once: w (cfg is its old name)')
-            settings = {('w' if k == 'cfg' else k): v for k, v in settings.items()}
-        if bad := sorted(set(settings) - {f.name for f in dataclasses.fields(self)}):
-            raise ValueError(f"unknown sampling setting(s) {bad}; the settings are {[f.name for f in dataclasses.fields(self)]}")
-        return dataclasses.replace(self, **settings)
-
-# %% ../nbs/11_pipeline.ipynb #bacf18cf
-EDIT_FADE = 0.05        # s: cross-fade inside each regenerated region's edges
-KEEP_TOLERANCE = 0.5    # s: how much a kept bass may differ in length from the mix (padded with silence or cut)
-
-def check_regions(regions, # [(t0, t1), ...] in seconds; t1 None means the end of the mix
-                  seconds:float, # length of the mix
-                  min_len:float=0.25) -> list[tuple]:
-    "The regions sorted, or a one-line `ValueError` for one outside the mix, empty or shorter than `min_len`, or overlapping."
-    out = []
-    for r in regions or []:
-        try: t0, t1 = float(r[0]), seconds if r[1] is None else float(r[1])
-        except (TypeError, ValueError, IndexError): raise ValueError(f'a region is two times in seconds (start, end), not {r!r}') from None
-        if not (math.isfinite(t0) and math.isfinite(t1)): raise ValueError(f'region {t0:g}-{t1:g} s: times must be finite')
-        if t0 < 0 or t1 > seconds + 1e-6: raise ValueError(f'region {t0:g}-{t1:g} s lies outside the mix (0-{seconds:.2f} s)')
-        if t1 - t0 < min_len: raise ValueError(f'region {t0:g}-{t1:g} s is empty or shorter than {min_len:g} s')
-        out.append((t0, min(t1, seconds)))
-    if not out: raise ValueError('no region to regenerate: give at least one (start, end) in seconds')
-    out.sort()
-    for (a0, a1), (b0, b1) in zip(out, out[1:]):
-        if b0 < a1: raise ValueError(f'regions {a0:g}-{a1:g} s and {b0:g}-{b1:g} s overlap')
-    return out
-
-def region_weight(regions:list, n:int, sr:int, fade:float=EDIT_FADE) -> torch.Tensor:
-    "Per-sample weight of the generated audio: 1 inside the regions, ramping from 0 over `fade` s inside their edges, 0 outside."
-    w = torch.zeros(n)
-    for t0, t1 in regions:
-        a, b = round(t0 * sr), min(n, round(t1 * sr))
-        f = min(round(fade * sr), (b - a) // 4)
-        w[a:b] = 1.0
-        if a > 0 and f: w[a:a + f] = torch.linspace(0, 1, f + 2)[1:-1]
-        if b < n and f: w[b - f:b] = torch.linspace(1, 0, f + 2)[1:-1]
-    return w
-
-def keep_frames(known:torch.Tensor, # (C, T) latent of the kept bass
-                keep:torch.Tensor): # (T,) bool: True where the latent is kept
-    "A `ground`-style fn setting the denoised estimate to `known` on the kept frames (inpainting's data-consistency step)."
-    def fn(d, sigma): return torch.where(keep.to(d.device), known.to(d), d)
-    return fn
+__all__ = ['BassGenerator', 'Variation']
 
 # %% ../nbs/11_pipeline.ipynb #cd9a3a0a
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
-    def __init__(self, ae:AutoEncoder, den:Denoiser,
-                 probe:PitchProbe|None=None): # reads pitch off this autoencoder's bass latents; None: no harmony guidance
+    def __init__(
+        self, ae: AutoEncoder, den: Denoiser, probe: PitchProbe | None = None
+    ):  # reads pitch off this autoencoder's bass latents; None: no harmony guidance
         extra = NOTE_CHANNELS if getattr(den, 'features', False) else 0
         if den.net.cfg.latent != ae.cfg.latent + extra:
-            raise ValueError(f'the diffusion model generates {den.net.cfg.latent} channels, the autoencoder makes {ae.cfg.latent}'
-                             + (f' (+ {extra} note channels)' if extra else ''))
+            raise ValueError(
+                f'the diffusion model generates {den.net.cfg.latent} channels, the autoencoder makes {ae.cfg.latent}'
+                + (f' (+ {extra} note channels)' if extra else '')
+            )
         if probe is not None and probe.cfg.latent != ae.cfg.latent:
-            raise ValueError(f'the pitch probe reads {probe.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}')
+            raise ValueError(
+                f'the pitch probe reads {probe.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}'
+            )
         self.ae, self.den, self.probe = ae, den.to(ae.device), probe.to(ae.device) if probe is not None else None
 
     @classmethod
-    def from_pretrained(cls, autoencoder=None, # weights (NAME, run folder) or None for the shipped autoencoder
-                        diffusion=None, # weights (NAME, run folder) or None for the shipped diffusion model
-                        probe=None, # pitch probe weights; None: the shipped one with the shipped autoencoder, none with another
-                        device=None) -> 'BassGenerator':
+    def from_pretrained(
+        cls,
+        autoencoder=None,  # weights (NAME, run folder) or None for the shipped autoencoder
+        diffusion=None,  # weights (NAME, run folder) or None for the shipped diffusion model
+        probe=None,  # pitch probe weights; None: the shipped one with the shipped autoencoder, none with another
+        device=None,
+    ) -> 'BassGenerator':
         "Load the shipped models (or the given weights) on `device` (default: cuda → mps → cpu)."
         dev = default_device(device)
         pp = PitchProbe.from_pretrained(probe, device=dev) if probe is not None or autoencoder is None else None
-        return cls(AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp)
+        return cls(
+            AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp
+        )
 
     @property
     def sr(self) -> int: return self.ae.cfg.sr
@@ -157,20 +62,24 @@ class BassGenerator:
         "Mono audio at the model rate and its latent; refuses empty, NaN and silent mixes."
         x = to_mono(mix, sr, self.sr, src='mix')
         if len(x) < self.ae.cfg.stride:
-            raise AudioError(f'mix: the mix is {len(x) / self.sr * 1000:.0f} ms long; it needs at least one latent frame '
-                             f'({self.ae.cfg.stride / self.sr * 1000:.0f} ms)')
+            raise AudioError(
+                f'mix: the mix is {len(x) / self.sr * 1000:.0f} ms long; it needs at least one latent frame '
+                f'({self.ae.cfg.stride / self.sr * 1000:.0f} ms)'
+            )
         if rms_db(x) < -70: raise AudioError('mix: the mix is silent (below -70 dBFS): there is nothing to accompany')
         return x, self.ae.encode(x)
 
     def condition(self, x, # mono mix audio at `self.sr`
                   z_mix:torch.Tensor) -> torch.Tensor:
-        "What the diffusion model is given: the mix latent, and for a model with features the mix's pitch features (06b_pitch)."
+        """What the diffusion model is given: the mix latent, and for a model with features the mix's pitch features
+        (06b_pitch)."""
         if not self.den.features: return z_mix
         f = torch.from_numpy(mix_features(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride)).to(z_mix)
         return torch.cat([z_mix, f], -2)
 
     def on_latent(self, fn):
-        "A `ground`-style fn applied to the autoencoder's channels only (a model with features also generates note channels)."
+        """A `ground`-style fn applied to the autoencoder's channels only (a model with features also generates note
+        channels)."""
         C = self.ae.cfg.latent
         if fn is None or not self.den.features: return fn
         return lambda d, sigma: torch.cat([fn(d[:, :C], sigma), d[:, C:]], 1)
@@ -183,94 +92,148 @@ class BassGenerator:
             return reference_latent(self.ae, load_audio(style, self.sr), self.sr, src=f"'{style}'")
         return reference_latent(self.ae, style, sr or self.sr)
 
-    def generate(self, mix, # audio: (samples,), (channels, samples) or (samples, channels); numpy or torch
-                 sr:int=SR, # rate of `mix`
-                 style=None, # optional reference bass (path or audio at `style_sr`): the timbre to take
-                 config:SamplingConfig|None=None, # every sampling setting; None: the shipped defaults (`SamplingConfig()`)
-                 style_sr:int|None=None,
-                 style_z:torch.Tensor|None=None, # a `style_latent` computed earlier (instead of `style`)
-                 progress:bool=False,
-                 callback=None, # fn(info) after every sampling step (e.g. a progress widget)
-                 variations:int=1, # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
-                 keep=None, # a bass to keep outside `regions` (audio like `mix`, at `keep_sr`, or a path), as long as the mix
-                 regions=None, # with `keep`: [(start s, end s), ...] to regenerate; end None = the end of the mix
-                 keep_sr:int|None=None,
-                 **settings # any `SamplingConfig` field, overriding `config` (e.g. w=4, seed=3, harmony=0)
-                ):
-        "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
-        c = (config or SamplingConfig()).replace(**settings)
-        check_settings(seed=c.seed, variations=variations)
-        if (keep is None) != (regions is None): raise ValueError('keep and regions go together: the bass to keep and where to regenerate it')
-        if variations > 1:
-            return self.variations(mix, sr, variations, seed=c.seed, style=style, config=c, style_sr=style_sr, style_z=style_z,
-                                   progress=progress, callback=callback, keep=keep, regions=regions, keep_sr=keep_sr)
-        steps, w, guidance, harmony = c.steps, c.w, c.guidance, c.harmony
-        rescale = guidance_rescale(c.guidance, c.phi, c.per)
-        ref = style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
-        x, z_mix = self.encode_mix(mix, sr)
-        if keep is not None:
-            kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
-            if ref is None: ref = self._kept_reference(kept, regions)    # the regions take the kept bass's timbre
-        ground = grounding_fn(ref, c.grounding, c.grounding_kind)
-        if harmony and self.probe is not None:          # after grounding: the grounded timbre keeps the guided notes
-            steer = harmony_guidance(self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data)
-            ground = then(ground, steer)
-        if keep is not None: ground = then(ground, keep_frames(z_keep, keep_mask))   # last: the kept frames stay exact
-        ground = self.on_latent(ground)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=steps, desc='sampling', unit='step')
-        def step(d):
-            if bar: bar.update(1)
-            if callback: callback(d)
-        z = generate_latent(self.den, self.condition(x, z_mix), steps=steps, w=w, seed=c.seed, sampler=c.sampler, window=c.window,
-                            overlap=c.overlap, rescale=rescale, ground=ground, callback=step)
-        if bar: bar.close()
-        y = check_output(self.ae.decode(z[:self.ae.cfg.latent], length=len(x)).cpu(), f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps')
-        if keep is None: return y
-        wt = region_weight(regions, len(x), self.sr)
-        return kept * (1 - wt) + y * wt                                 # outside the regions: the kept audio, exactly
+# %% ../nbs/11_pipeline.ipynb #eb28fe6e
+@patch
+def generate(
+    self:BassGenerator,
+    mix,  # audio: (samples,), (channels, samples) or (samples, channels); numpy or torch
+    sr: int = SR,  # rate of `mix`
+    style=None,  # optional reference bass (path or audio at `style_sr`): the timbre to take
+    config: SamplingConfig | None = None,  # every sampling setting; None: the shipped defaults (`SamplingConfig()`)
+    style_sr: int | None = None,
+    style_z: torch.Tensor | None = None,  # a `style_latent` computed earlier (instead of `style`)
+    progress: bool = False,
+    callback=None,  # fn(info) after every sampling step (e.g. a progress widget)
+    variations: int = 1,  # > 1: sample seeds seed, seed+1, ... and return them ranked (`Variation`s, best first)
+    keep=None,  # a bass to keep outside `regions` (audio like `mix`, at `keep_sr`, or a path), as long as the mix
+    regions=None,  # with `keep`: [(start s, end s), ...] to regenerate; end None = the end of the mix
+    keep_sr: int | None = None,
+    **settings,  # any `SamplingConfig` field, overriding `config` (e.g. w=4, seed=3, harmony=0)
+):
+    "A bass stem (mono float32 at `self.sr`) as long as `mix`; with `variations` > 1 a ranked list of `Variation`s."
+    c = (config or SamplingConfig()).replace(**settings)
+    check_settings(seed=c.seed, variations=variations)
+    if (keep is None) != (regions is None):
+        raise ValueError('keep and regions go together: the bass to keep and where to regenerate it')
+    if variations > 1:
+        return self.variations(
+            mix,
+            sr,
+            variations,
+            seed=c.seed,
+            style=style,
+            config=c,
+            style_sr=style_sr,
+            style_z=style_z,
+            progress=progress,
+            callback=callback,
+            keep=keep,
+            regions=regions,
+            keep_sr=keep_sr,
+        )
+    steps, w, guidance, harmony = c.steps, c.w, c.guidance, c.harmony
+    rescale = guidance_rescale(c.guidance, c.phi, c.per)
+    ref = (
+        style_z if style_z is not None else self.style_latent(style, style_sr or sr) if style is not None else None
+    )
+    x, z_mix = self.encode_mix(mix, sr)
+    if keep is not None:
+        kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
+        if ref is None: ref = self._kept_reference(kept, regions)    # the regions take the kept bass's timbre
+    ground = grounding_fn(ref, c.grounding, c.grounding_kind)
+    if harmony and self.probe is not None:  # after grounding: the grounded timbre keeps the guided notes
+        steer = harmony_guidance(
+            self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data
+        )
+        ground = then(ground, steer)
+    if keep is not None: ground = then(ground, keep_frames(z_keep, keep_mask))   # last: the kept frames stay exact
+    ground = self.on_latent(ground)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, desc='sampling', unit='step')
+    def step(d):
+        if bar: bar.update(1)
+        if callback: callback(d)
 
-    def _kept(self, keep, sr:int, regions, n:int) -> tuple:
-        "The kept bass at the model rate and length `n`, the checked regions, its latent and the kept-frame mask."
-        if isinstance(keep, (str, Path)):
-            from bass_ld.audio import load_audio
-            kept = load_audio(keep, self.sr)
-        else: kept = to_mono(keep, sr, self.sr, src='kept bass')
-        if abs(len(kept) - n) > KEEP_TOLERANCE * self.sr:
-            raise AudioError(f'kept bass: it is {len(kept) / self.sr:.2f} s long, the mix {n / self.sr:.2f} s '
-                             f'(they must match within {KEEP_TOLERANCE:g} s)')
-        kept = torch.nn.functional.pad(kept, (0, max(0, n - len(kept))))[:n]
-        regions = check_regions(regions, n / self.sr)
-        stride = self.ae.cfg.stride
-        z_keep = self.ae.encode(kept)
-        T = z_keep.shape[-1]
-        keep_mask = torch.ones(T, dtype=torch.bool)
-        for t0, t1 in regions:                                          # frames touching a region are generated
-            keep_mask[int(t0 * self.sr // stride): min(T, math.ceil(t1 * self.sr / stride))] = False
-        return kept, regions, z_keep, keep_mask
+    z = generate_latent(
+        self.den,
+        self.condition(x, z_mix),
+        steps=steps,
+        w=w,
+        seed=c.seed,
+        sampler=c.sampler,
+        window=c.window,
+        overlap=c.overlap,
+        rescale=rescale,
+        ground=ground,
+        callback=step,
+    )
+    if bar: bar.close()
+    y = check_output(
+        self.ae.decode(z[: self.ae.cfg.latent], length=len(x)).cpu(),
+        f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps',
+    )
+    if keep is None: return y
+    wt = region_weight(regions, len(x), self.sr)
+    return kept * (1 - wt) + y * wt                                 # outside the regions: the kept audio, exactly
 
-    def _kept_reference(self, kept, regions:list):
-        "The grounding target of an edit: the latent of the kept bass outside the regions (None if it barely sounds)."
-        keep = region_weight(regions, len(kept), self.sr, fade=0) == 0
-        try: return self.style_latent(kept[keep], self.sr)
-        except AudioError: return None
+# %% ../nbs/11_pipeline.ipynb #e235394a
+@patch
+def _kept(self:BassGenerator, keep, sr:int, regions, n:int) -> tuple:
+    "The kept bass at the model rate and length `n`, the checked regions, its latent and the kept-frame mask."
+    if isinstance(keep, (str, Path)):
+        from bass_ld.audio import load_audio
+        kept = load_audio(keep, self.sr)
+    else: kept = to_mono(keep, sr, self.sr, src='kept bass')
+    if abs(len(kept) - n) > KEEP_TOLERANCE * self.sr:
+        raise AudioError(f'kept bass: it is {len(kept) / self.sr:.2f} s long, the mix {n / self.sr:.2f} s '
+                         f'(they must match within {KEEP_TOLERANCE:g} s)')
+    kept = torch.nn.functional.pad(kept, (0, max(0, n - len(kept))))[:n]
+    regions = check_regions(regions, n / self.sr)
+    stride = self.ae.cfg.stride
+    z_keep = self.ae.encode(kept)
+    T = z_keep.shape[-1]
+    keep_mask = torch.ones(T, dtype=torch.bool)
+    for t0, t1 in regions:                                          # frames touching a region are generated
+        keep_mask[int(t0 * self.sr // stride): min(T, math.ceil(t1 * self.sr / stride))] = False
+    return kept, regions, z_keep, keep_mask
 
-    def continue_from(self, mix, riff, # the mix, and a bass recording that covers its start
-                      sr:int=SR, riff_sr:int|None=None, style='riff', # the timbre: the riff's (default), another reference, or None
-                      **kw) -> torch.Tensor:
-        "The riff as played (up to its last `EDIT_FADE` s, where the new part fades in), then the rest of the mix in its timbre (grounded on it)."
-        x = to_mono(mix, sr, self.sr, src='mix')
-        r = to_mono(riff, riff_sr or sr, self.sr, src='riff')
-        if len(r) < self.sr: raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long; play at least 1 s to continue from')
-        if len(r) > len(x) - self.sr // 4:
-            raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long and the mix {len(x) / self.sr:.2f} s: nothing is left to continue')
-        if rms_db(r) < -70: raise AudioError('riff: it is silent (below -70 dBFS): there is nothing to continue')
-        if isinstance(style, str) and style == 'riff': style, kw['style_sr'] = r, self.sr
-        kept = torch.nn.functional.pad(r, (0, len(x) - len(r)))          # the rest is generated ...
-        start = len(r) / self.sr - EDIT_FADE                              # ... fading in while the riff still sounds
-        return self.generate(x, self.sr, style=style, keep=kept, keep_sr=self.sr, regions=[(start, None)], **kw)
+# %% ../nbs/11_pipeline.ipynb #9c62d0b6
+@patch
+def _kept_reference(self:BassGenerator, kept, regions:list):
+    "The grounding target of an edit: the latent of the kept bass outside the regions (None if it barely sounds)."
+    keep = region_weight(regions, len(kept), self.sr, fade=0) == 0
+    try: return self.style_latent(kept[keep], self.sr)
+    except AudioError: return None
+
+# %% ../nbs/11_pipeline.ipynb #dd4a693b
+@patch
+def continue_from(
+    self:BassGenerator,
+    mix,
+    riff,  # the mix, and a bass recording that covers its start
+    sr: int = SR,
+    riff_sr: int | None = None,
+    style='riff',  # the timbre: the riff's (default), another reference, or None
+    **kw,
+) -> torch.Tensor:
+    """The riff as played (up to its last `EDIT_FADE` s, where the new part fades in), then the rest of the mix in
+    its timbre (grounded on it)."""
+    x = to_mono(mix, sr, self.sr, src='mix')
+    r = to_mono(riff, riff_sr or sr, self.sr, src='riff')
+    if len(r) < self.sr:
+        raise AudioError(f'riff: it is {len(r) / self.sr:.2f} s long; play at least 1 s to continue from')
+    if len(r) > len(x) - self.sr // 4:
+        raise AudioError(
+            f'riff: it is {len(r) / self.sr:.2f} s long and the mix {len(x) / self.sr:.2f} s: nothing is left to '
+            f'continue'
+        )
+    if rms_db(r) < -70: raise AudioError('riff: it is silent (below -70 dBFS): there is nothing to continue')
+    if isinstance(style, str) and style == 'riff': style, kw['style_sr'] = r, self.sr
+    kept = torch.nn.functional.pad(r, (0, len(x) - len(r)))          # the rest is generated ...
+    start = len(r) / self.sr - EDIT_FADE                              # ... fading in while the riff still sounds
+    return self.generate(x, self.sr, style=style, keep=kept, keep_sr=self.sr, regions=[(start, None)], **kw)
 
 # %% ../nbs/11_pipeline.ipynb #dcdb6392
 from dataclasses import dataclass
@@ -278,7 +241,12 @@ from dataclasses import dataclass
 @dataclass
 class Variation:
     "One generated bass line with its seed and fit to the mix (score = mean of harmonic agreement and onset F1)."
-    bass:torch.Tensor; seed:int; harmonic:float; onset_f1:float; score:float
+
+    bass: torch.Tensor
+    seed: int
+    harmonic: float
+    onset_f1: float
+    score: float
 
 def _variations(self:BassGenerator, mix, sr:int=SR, k:int=4, seed:int=0, progress:bool=False, **kw) -> list:
     "Generate `k` bass lines (seeds `seed` … `seed + k - 1`), ranked best first by their fit to the mix."
@@ -295,74 +263,10 @@ def _variations(self:BassGenerator, mix, sr:int=SR, k:int=4, seed:int=0, progres
         out.append(Variation(b, s, h, f, score))
         if progress and len(out) < k:                                # the time left, from the variations so far
             each = (time.perf_counter() - t0) / len(out)
-            print(f'variation {len(out)} of {k} done; about {each * (k - len(out)):.0f} s left ({each:.1f} s each)', file=sys.stderr)
+            print(
+                f'variation {len(out)} of {k} done; about {each * (k - len(out)):.0f} s left ({each:.1f} s each)',
+                file=sys.stderr,
+            )
     return sorted(out, key=lambda v: -v.score)
 
 BassGenerator.variations = _variations
-
-# %% ../nbs/11_pipeline.ipynb #dcbda0a2
-def transcribe(bass, sr:int=SR, min_note:float=0.06, # shortest note kept, seconds
-               gate_db:float=-35.0,
-               pitch:tuple|None=None, # `metrics.bass_pitch(bass, sr, gate_db=gate_db)` if already computed
-              ) -> list:
-    "Notes (start s, end s, MIDI pitch, velocity) of a monophonic bass line."
-    import numpy as np, librosa, scipy.ndimage as nd
-    from bass_ld.metrics import bass_pitch, onsets, HOP
-    x = to_mono(bass, sr, sr, src='bass').numpy()
-    t, f0, voiced = pitch if pitch is not None else bass_pitch(x, sr, gate_db=gate_db)
-    if not voiced.any(): return []
-    midi = nd.median_filter(np.round(librosa.hz_to_midi(np.maximum(f0, 1.0))).astype(int), 3)
-    cut = np.zeros(len(t), bool)
-    on = np.round(onsets(x, sr) * sr / HOP).astype(int)
-    cut[on[on < len(t)]] = True
-    dt, notes, i = HOP / sr, [], 0
-    while i < len(t):
-        if not voiced[i]: i += 1; continue
-        j = i + 1
-        while j < len(t) and voiced[j] and midi[j] == midi[i] and not cut[j]: j += 1
-        if (j - i) * dt >= min_note:
-            seg = x[int(t[i] * sr): int((t[j - 1] + dt) * sr)]
-            db = 20 * np.log10(np.sqrt(np.mean(seg ** 2)) + 1e-9) if len(seg) else -60.0
-            notes.append((round(float(t[i]), 4), round(float(t[j - 1] + dt), 4), int(midi[i]), int(np.clip(30 + (db + 40) * 90 / 40, 30, 120))))
-        i = j
-    # pitch settles a few frames after an attack (longer for low notes): start each note at the onset just before it
-    ot = on * HOP / sr
-    for k, (s0, e0, p0, v0) in enumerate(notes):
-        near = ot[(ot <= s0 + 0.01) & (ot >= s0 - 0.1) & (ot > (notes[k - 1][0] if k else -1))]
-        if len(near):
-            s1 = round(float(near.max()), 4)
-            notes[k] = (s1, e0, p0, v0)
-            if k and notes[k - 1][1] > s1: notes[k - 1] = (notes[k - 1][0], s1, *notes[k - 1][2:])
-    return notes
-
-def to_register(notes:list, register:tuple=BASS_REGISTER) -> list:
-    "Notes moved by whole octaves into MIDI pitches `register` = (low, high); pitch classes and timing kept."
-    lo, hi = register
-    if hi - lo < 11: raise ValueError(f'a register must span at least an octave, got MIDI {lo}-{hi}')
-    fold = lambda p: p - 12 * -(-(p - hi) // 12) if p > hi else p + 12 * -(-(lo - p) // 12) if p < lo else p
-    return [(s, e, fold(p), v) for s, e, p, v in notes]
-
-def write_midi(notes:list, path, program:int=33, # General MIDI program (33 = electric bass, finger)
-               name:str='bass_ld bass',
-               register:tuple|None=BASS_REGISTER, # fold notes into this MIDI range (a bass track for a DAW); None: as heard
-              ) -> Path:
-    "Write `transcribe` notes as a one-track MIDI file (atomically)."
-    import pretty_midi
-    from bass_ld.audio import atomic_path
-    if register is not None: notes = to_register(notes, register)
-    pm = pretty_midi.PrettyMIDI()
-    inst = pretty_midi.Instrument(program=program, name=name)
-    inst.notes = [pretty_midi.Note(velocity=v, pitch=p, start=s, end=e) for s, e, p, v in notes]
-    pm.instruments.append(inst)
-    with atomic_path(path) as tmp: pm.write(str(tmp))
-    return Path(path)
-
-def plot_notes(notes:list, ax=None, color=None, # one colour, or None: colour by velocity
-               label:str|None=None):
-    "Piano roll of `transcribe` notes (MIDI pitch over time) on `ax`; returns the axes."
-    import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(8, 2.2))
-    for s, e, p, v in notes: ax.plot([s, e], [p, p], lw=5, solid_capstyle='butt', color=color or plt.cm.viridis(v / 127))
-    if label: ax.plot([], [], lw=5, color=color or plt.cm.viridis(0.7), label=label)
-    ax.set(ylabel='MIDI pitch', xlabel='time (s)')
-    return ax

@@ -68,7 +68,9 @@ def note_channels(notes, # rows (start s, end s, MIDI pitch, ...)
         for k in range(max(0, int(a // dur)), min(frames, int(np.ceil(b / dur)))):
             ov = min(b, (k + 1) * dur) - max(a, k * dur)
             if ov <= 0: continue
-            pc[int(round(m)) % 12, k] += ov / dur; w[k] += ov / dur; wm[k] += ov / dur * m
+            pc[int(round(m)) % 12, k] += ov / dur
+            w[k] += ov / dur
+            wm[k] += ov / dur * m
     out = np.zeros((NOTE_CHANNELS, frames), np.float32)
     out[:12] = pc / np.maximum(w, 1.0)
     out[12] = np.where(w > 0, (wm / np.maximum(w, 1e-9) - 40) / 12, 0.0)
@@ -78,11 +80,14 @@ def note_channels(notes, # rows (start s, end s, MIDI pitch, ...)
 def notes_from_channels(ch, # (14, frames), scaled as `note_channels` makes them
                         sr:int=SR, stride:int=STRIDE, threshold:float=0.5) -> list:
     "Notes (start s, end s, MIDI pitch) read back from note channels."
-    c = (ch.detach().cpu().numpy() if torch.is_tensor(ch) else np.asarray(ch)) / NOTE_SCALE[:, None] + NOTE_OFFSET[:, None]
+    c = (ch.detach().cpu().numpy() if torch.is_tensor(ch) else np.asarray(ch)) / NOTE_SCALE[:, None] + NOTE_OFFSET[
+        :, None
+    ]
     dur, out = stride / sr, []
     for k in range(c.shape[1]):
         if c[13, k] < threshold: continue
-        p = int(c[:12, k].argmax()); centre = 40 + 12 * c[12, k]
+        p = int(c[:12, k].argmax())
+        centre = 40 + 12 * c[12, k]
         m = p + 12 * round((centre - p) / 12)
         if out and out[-1][2] == m and abs(out[-1][1] - k * dur) < 1e-6: out[-1][1] = (k + 1) * dur
         else: out.append([k * dur, (k + 1) * dur, m])

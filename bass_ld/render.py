@@ -10,8 +10,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, torch
 from .audio import SR, save_audio, atomic_path, is_silent, AudioError
-from .data import (DRUM_SHARE, SPLITS, DataError, Item, Track, Score, arrange, corpus_pieces, parse_score, piece_id,
-                          rng_for, split_of)
+from bass_ld.data import (
+    DRUM_SHARE,
+    SPLITS,
+    DataError,
+    Item,
+    Track,
+    Score,
+    arrange,
+    corpus_pieces,
+    parse_score,
+    piece_id,
+    rng_for,
+    split_of,
+)
 
 # %% auto #0
 __all__ = ['log', 'default_soundfont', 'Renderer', 'render_item', 'CorpusSource', 'write_manifest', 'item_labels',
@@ -31,8 +43,12 @@ def default_soundfont() -> Path:
 class Renderer:
     "A FluidSynth instance with one SoundFont loaded, rendering `Track`s to mono float32 audio."
     def __init__(self, sr:int=SR, sf2=None, gain:float=0.5):
-        try: import fluidsynth
-        except Exception as e: raise RuntimeError(f'FluidSynth is not usable ({e}); on Debian: apt-get install libfluidsynth3 fluid-soundfont-gm') from e
+        try:
+            import fluidsynth
+        except Exception as e:
+            raise RuntimeError(
+                f'FluidSynth is not usable ({e}); on Debian: apt-get install libfluidsynth3 fluid-soundfont-gm'
+            ) from e
         self.sr, self.sf2 = sr, Path(sf2 or default_soundfont())
         self.fs = fluidsynth.Synth(gain=gain, samplerate=float(sr))
         self.sfid = self.fs.sfload(str(self.sf2))
@@ -46,11 +62,13 @@ class Renderer:
     def render(self, tracks:list, seconds:float) -> np.ndarray:
         "Render `tracks` (at most 15 melodic + drums) for exactly `seconds`."
         fs, sr, n_total = self.fs, self.sr, int(round(seconds * self.sr))
-        chans = iter([c for c in range(16) if c != 9]); ev = []
+        chans = iter([c for c in range(16) if c != 9])
+        ev = []
         for tr in tracks:
             ch = 9 if tr.drum else next(chans)
             fs.program_select(ch, self.sfid, 128 if tr.drum else 0, 0 if tr.drum else int(tr.program))
-            fs.cc(ch, 91, int(tr.reverb)); fs.cc(ch, 7, 100)
+            fs.cc(ch, 91, int(tr.reverb))
+            fs.cc(ch, 7, 100)
             for on, off, key, vel in tr.notes:
                 ev.append((int(on * sr), 1, ch, int(key), int(vel)))
                 ev.append((max(int(off * sr), int(on * sr) + 1), 0, ch, int(key), 0))
@@ -58,7 +76,9 @@ class Renderer:
         out, t = [], 0
         for ts, on, ch, key, vel in ev:
             ts = min(ts, n_total)
-            if ts > t: out.append(fs.get_samples(ts - t)); t = ts
+            if ts > t:
+                out.append(fs.get_samples(ts - t))
+                t = ts
             if on and ts < n_total: fs.noteon(ch, key, vel)
             elif not on: fs.noteoff(ch, key)
         if t < n_total: out.append(fs.get_samples(n_total - t))
@@ -68,7 +88,8 @@ class Renderer:
 
 def render_item(item:Item, renderer:Renderer, peak:float=0.9):
     "Render the mix and the bass of `item` separately; returns (mix, bass) tensors scaled by one common factor."
-    mix = renderer.render(item.mix, item.seconds); bass = renderer.render([item.bass], item.seconds)
+    mix = renderer.render(item.mix, item.seconds)
+    bass = renderer.render([item.bass], item.seconds)
     if is_silent(torch.from_numpy(bass), -50): raise DataError(f"{item.meta['id']}: rendered bass is silent")
     if is_silent(torch.from_numpy(mix), -50): raise DataError(f"{item.meta['id']}: rendered mix is silent")
     g = peak / max(float(np.abs(mix + bass).max()), 1e-6)
@@ -87,7 +108,8 @@ class CorpusSource:
     def keys(self, seed:int=0, limit:int|None=None) -> list:
         "Work keys: (score path, variant); `limit` keeps a seeded random choice of that many pieces."
         pieces = [str(p) for p in self.pieces] if self.pieces is not None else [str(p) for p in corpus_pieces()]
-        if limit is not None: pieces = [pieces[i] for i in sorted(rng_for('limit', seed).permutation(len(pieces))[:limit])]
+        if limit is not None:
+            pieces = [pieces[i] for i in sorted(rng_for('limit', seed).permutation(len(pieces))[:limit])]
         return [(p, v) for p in pieces for v in range(self.variants)]
 
     def item_id(self, key) -> str: return f'{piece_id(key[0])}-v{key[1]}'
@@ -95,12 +117,15 @@ class CorpusSource:
     def make(self, key, seed:int=0) -> Item:
         return arrange(parse_score(key[0]), key[1], seed, self.max_seconds, self.drum_share)
 
+# %% ../nbs/02a_render.ipynb #cdeabd36
 def _item_paths(root:Path, meta_or_id, split:str):
     iid = meta_or_id if isinstance(meta_or_id, str) else meta_or_id['id']
     d = root / split
     return d / f'{iid}_mix.flac', d / f'{iid}_bass.flac', d / f'{iid}.json'
 
 _RENDERER = None
+
+# %% ../nbs/02a_render.ipynb #587f0fd7
 def _build_one(task):
     "Worker: make, render and write one item. Returns ('ok'|'failed', id, info)."
     global _RENDERER
@@ -111,7 +136,8 @@ def _build_one(task):
         item = source.make(key, seed)
         mix, bass = render_item(item, _RENDERER)
         pm, pb, pj = _item_paths(Path(root), iid, split)
-        save_audio(pm, mix, sr); save_audio(pb, bass, sr)
+        save_audio(pm, mix, sr)
+        save_audio(pb, bass, sr)
         rec = dict(item.meta, split=split, sr=sr, soundfont=_RENDERER.sf2.name,
                    mix=str(pm.relative_to(root)), bass=str(pb.relative_to(root)))
         with atomic_path(pj) as t: t.write_text(json.dumps(rec, indent=1))
@@ -121,17 +147,23 @@ def _build_one(task):
         with atomic_path(Path(root) / 'failed' / f'{iid}.txt') as t: t.write_text(msg + '\n\n' + traceback.format_exc())
         return 'failed', iid, msg
 
+# %% ../nbs/02a_render.ipynb #b776f407
 def _finished(folder:Path, pattern:str) -> list:
     "Files of `folder` matching `pattern`, without the hidden temporaries an interrupted atomic write leaves."
     return sorted(p for p in folder.glob(pattern) if not p.name.startswith('.'))
 
+# %% ../nbs/02a_render.ipynb #03f54a1e
 def _exit_with(pid:int):
     "Worker initializer: exit as soon as the building process `pid` is gone, so a killed build leaves no orphans."
     import threading, select
     def alive():
-        try: os.kill(pid, 0); return True
-        except ProcessLookupError: return False
-        except PermissionError: return True
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
     def watch():
         # A worker's parent is the fork server, not the build, and the pool's pipes stay open in the workers
         # themselves, so nothing else tells a worker that the build was killed (SIGKILL runs no clean-up).
@@ -143,6 +175,7 @@ def _exit_with(pid:int):
         os._exit(1)
     threading.Thread(target=watch, daemon=True, name='exit-with-build').start()
 
+# %% ../nbs/02a_render.ipynb #fcf7d6f6
 def _clean_partial(root:Path) -> int:
     "Delete the hidden temporary files that a killed build left behind; returns how many."
     stale = [p for d in [root / s for s, _ in SPLITS] + [root / 'failed', root] if d.is_dir()
@@ -150,6 +183,7 @@ def _clean_partial(root:Path) -> int:
     for p in stale: p.unlink(missing_ok=True)
     return len(stale)
 
+# %% ../nbs/02a_render.ipynb #f3bd3e65
 def write_manifest(root) -> list[dict]:
     "Collect every finished item's JSON record (without its labels) into `root/manifest.jsonl`, by split and id."
     root = Path(root)
@@ -158,10 +192,12 @@ def write_manifest(root) -> list[dict]:
     with atomic_path(root / 'manifest.jsonl') as t: t.write_text(''.join(json.dumps(r) + '\n' for r in recs))
     return recs
 
+# %% ../nbs/02a_render.ipynb #fcc32330
 def item_labels(root, rec:dict) -> dict:
     "The symbolic labels (bass notes, mix notes, chords; seconds) of a manifest record `rec` of dataset `root`."
     return json.loads(_item_paths(Path(root), rec['id'], rec['split'])[2].read_text()).get('labels', {})
 
+# %% ../nbs/02a_render.ipynb #986eb327
 def build_dataset(out, # dataset root folder
                   sources:list|None=None, # e.g. [CorpusSource(), GrooveSource()]; None: the corpus alone
                   limit:int|None=None, # per source: this many pieces / items (a seeded random choice); None: all
@@ -174,7 +210,9 @@ def build_dataset(out, # dataset root folder
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
     from tqdm.auto import tqdm
-    root = Path(out); root.mkdir(parents=True, exist_ok=True)
+
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
     if n := _clean_partial(root): log.info('removed %d partial files of an interrupted build', n)
     if sources is None:                                            # by name, so that worker processes can unpickle it
         sources = [importlib.import_module('bass_ld.render').CorpusSource(pieces, variants, max_seconds, drum_share)]
@@ -183,7 +221,8 @@ def build_dataset(out, # dataset root folder
         if hasattr(src, 'prepare'): src.prepare(root, progress=progress)
         for key in src.keys(seed, limit):
             iid = src.item_id(key)
-            if _item_paths(root, iid, src.split(key, seed))[2].exists() or (root / 'failed' / f'{iid}.txt').exists(): continue
+            if _item_paths(root, iid, src.split(key, seed))[2].exists() or (root / 'failed' / f'{iid}.txt').exists():
+                continue
             todo.append((src, key, str(root), seed, sr))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     worker = importlib.import_module('bass_ld.render')._build_one   # child processes must import it by name
@@ -193,8 +232,11 @@ def build_dataset(out, # dataset root folder
         def done(res):
             nonlocal failed
             status, iid, info = res
-            if status == 'failed': failed += 1; log.warning('skipped %s: %s', iid, info)
-            bar.update(); bar.set_postfix(failed=failed)
+            if status == 'failed':
+                failed += 1
+                log.warning('skipped %s: %s', iid, info)
+            bar.update()
+            bar.set_postfix(failed=failed)
         if jobs == 1:
             for t in todo: done(worker(t))
         else:
@@ -206,14 +248,22 @@ def build_dataset(out, # dataset root folder
                 ctx.set_forkserver_preload(sorted({'bass_ld.render', *(type(s).__module__ for s in sources)}))
             else: ctx = mp.get_context('spawn')
             try:
-                with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=importlib.import_module('bass_ld.render')._exit_with, initargs=(os.getpid(),)) as ex:
+                with ProcessPoolExecutor(
+                    jobs,
+                    mp_context=ctx,
+                    initializer=importlib.import_module('bass_ld.render')._exit_with,
+                    initargs=(os.getpid(),),
+                ) as ex:
                     for f in as_completed([ex.submit(worker, t) for t in todo]): done(f.result())
             except BrokenProcessPool as e:
-                raise RuntimeError('a dataset worker process died. From a script, call build_dataset under '
-                                   "`if __name__ == '__main__':` (worker processes import your script), or pass jobs=1") from e
+                raise RuntimeError(
+                    'a dataset worker process died. From a script, call build_dataset under '
+                    "`if __name__ == '__main__':` (worker processes import your script), or pass jobs=1"
+                ) from e
         bar.close()
     return write_manifest(root)
 
+# %% ../nbs/02a_render.ipynb #59b043a7
 def dataset_summary(root) -> dict:
     "Hours per split, per source and per genre family, items per bass label, items skipped, size on disk."
     root = Path(root)

@@ -42,7 +42,17 @@ PROGRESSIONS = {  # name -> bars separated by '|', chords of a bar share it even
     'power_riff': 'I5 | bIII5 | IV5 | I5',
 }
 _DEGREE = {'I': 0, 'II': 2, 'III': 4, 'IV': 5, 'V': 7, 'VI': 9, 'VII': 11}
-_SUFFIX = {'': None, '7': '7', 'maj7': 'maj7', 'o': 'dim', 'o7': 'dim7', 'ø7': 'm7b5', '+': 'aug', 'sus4': 'sus4', '5': '5'}
+_SUFFIX = {
+    '': None,
+    '7': '7',
+    'maj7': 'maj7',
+    'o': 'dim',
+    'o7': 'dim7',
+    'ø7': 'm7b5',
+    '+': 'aug',
+    'sus4': 'sus4',
+    '5': '5',
+}
 
 def parse_numeral(tok:str) -> tuple[int, str]:
     "A roman numeral ('bVII', 'ii7', 'V7', 'iiø7' ...) as (semitones above the tonic, chord quality)."
@@ -56,7 +66,9 @@ def parse_numeral(tok:str) -> tuple[int, str]:
 
 def progression_bars(name:str, tonic:int) -> list[list]:
     "Bars of a progression in the key of `tonic` (pitch class): each bar a list of (root, quality), evenly spaced."
-    return [[((tonic + o) % 12, q) for o, q in map(parse_numeral, bar.split())] for bar in PROGRESSIONS[name].split('|')]
+    return [
+        [((tonic + o) % 12, q) for o, q in map(parse_numeral, bar.split())] for bar in PROGRESSIONS[name].split('|')
+    ]
 
 def chord_token(root:int, quality:str) -> str:
     "MMA's name of a chord: root spelled with flats, then the quality suffix ('Ebm7')."
@@ -76,7 +88,9 @@ def _song_sections(rng, names:list, n_bars:int, tonic:int) -> tuple[list, list]:
     while len(bars) < n_bars:
         prog = progression_bars([a, b][k % 2], tonic)
         reps = max(1, int(rng.choice([4, 8])) // len(prog))
-        starts.append(len(bars)); bars += prog * reps; k += 1
+        starts.append(len(bars))
+        bars += prog * reps
+        k += 1
     return bars[:n_bars], [s for s in starts if s < n_bars], [a, b]
 
 def _score_bars(score, rng, n_bars:int, per_bar:int, transpose:int):
@@ -86,13 +100,16 @@ def _score_bars(score, rng, n_bars:int, per_bar:int, transpose:int):
     start_bar = int(rng.integers(0, max(1, total - n_bars) + 0)) if total > n_bars else 0
     seg = score.bar_ql / per_bar
     span = min(n_bars, total)
-    labels = chord_segments([n for _, n in score.parts], start_bar * score.bar_ql, (start_bar + span) * score.bar_ql, seg)
+    labels = chord_segments(
+        [n for _, n in score.parts], start_bar * score.bar_ql, (start_bar + span) * score.bar_ql, seg
+    )
     grid, prev = [], None
     for j in range(span * per_bar):
         t = (start_bar * score.bar_ql) + j * seg + 1e-6
         r, q = next(((r, q) for t0, t1, r, q in labels if t0 <= t < t1), (-1, 'N'))
         if r < 0: r, q = prev if prev else (-1, 'N')
-        grid.append((r, q)); prev = (r, q) if r >= 0 else prev
+        grid.append((r, q))
+        prev = (r, q) if r >= 0 else prev
     if all(r < 0 for r, _ in grid): raise DataError(f'{score.pid}: no chords in the excerpt')
     first = next(c for c in grid if c[0] >= 0)
     grid = [c if c[0] >= 0 else first for c in grid]
@@ -117,9 +134,11 @@ def _aria(rng, time:float, program_name:str='Flute') -> str:
 
 # %% ../nbs/02d_songs.ipynb #6f07542a
 def merge_lines(lines:list, tol:float=0.04) -> np.ndarray:
-    "One monophonic line from note arrays (start, end, midi, velocity): the lowest note of those starting within `tol` s."
+    """One monophonic line from note arrays (start, end, midi, velocity): the lowest note of those starting within
+    `tol` s."""
     if not lines or not sum(len(l) for l in lines): return np.zeros((0, 4))
-    n = np.concatenate([l for l in lines if len(l)]); n = n[np.lexsort((n[:, 2], n[:, 0]))]
+    n = np.concatenate([l for l in lines if len(l)])
+    n = n[np.lexsort((n[:, 2], n[:, 0]))]
     keep = []
     for row in n:
         if keep and row[0] - keep[-1][0] < tol:
@@ -140,8 +159,16 @@ def midi_notes(path) -> list:
     "Instruments of a MIDI file as (name, program, is_drum, notes (n, 4): start_s, end_s, midi, velocity)."
     import pretty_midi
     pm = pretty_midi.PrettyMIDI(str(path))
-    return [(i.name, i.program, i.is_drum, np.array([[n.start, n.end, n.pitch, n.velocity] for n in i.notes]).reshape(-1, 4))
-            for i in pm.instruments if i.notes]
+    return [
+        (
+            i.name,
+            i.program,
+            i.is_drum,
+            np.array([[n.start, n.end, n.pitch, n.velocity] for n in i.notes]).reshape(-1, 4),
+        )
+        for i in pm.instruments
+        if i.notes
+    ]
 
 # %% ../nbs/02d_songs.ipynb #bf8c5366
 @functools.lru_cache(maxsize=4)
@@ -150,6 +177,7 @@ def _load_catalogue(path:str) -> tuple:
 
 SCORE_GROUPS = ('palestrina', 'bach', 'monteverdi trecento')   # score charts draw these groups and the rest evenly
 
+# %% ../nbs/02d_songs.ipynb #9de449c7
 @functools.lru_cache(maxsize=4)
 def _split_pieces(split:str, seed:int) -> dict:
     "Corpus scores of `split` by group: Palestrina, Bach, early madrigals, everything else."
@@ -161,6 +189,7 @@ def _split_pieces(split:str, seed:int) -> dict:
         groups.setdefault(g, []).append(str(p))
     return groups
 
+# %% ../nbs/02d_songs.ipynb #80417f4c
 def _split_grooves(catalogue, split:str, seed:int) -> dict:
     "{file: its grooves} for the groove files of `split` (a groove file and all its variations share one split)."
     files = {}
@@ -168,6 +197,7 @@ def _split_grooves(catalogue, split:str, seed:int) -> dict:
         if split_of('groove:' + g['file'], seed) == split: files.setdefault(g['file'], []).append(g)
     return {f: gs for f, gs in files.items() if any(g['role'] == 'main' for g in gs)}
 
+# %% ../nbs/02d_songs.ipynb #05eed25f
 def _score_chart(rng, split, seed, n_bars, per_bar, transpose, tries:int=4):
     "Chords (and the top voice) of a random corpus score of `split`, or None if none of `tries` scores gives one."
     groups = _split_pieces(split, seed)
@@ -183,10 +213,12 @@ def _score_chart(rng, split, seed, n_bars, per_bar, transpose, tries:int=4):
         except Exception as e: log.debug('score %s gives no chart: %s', path, e)
     return None
 
+# %% ../nbs/02d_songs.ipynb #673d68af
 def arrange_song(iid:str, split:str, catalogue, seed:int=0, max_seconds:float=30.0,
                  score_share:float=SCORE_CHART_SHARE, melody_share:float=MELODY_SHARE, bass_label:str|None=None,
                  workdir=None) -> Item:
-    "Write a song chart for item `iid` of `split`, have MMA arrange it in a groove, and split the result into bass and mix."
+    """Write a song chart for item `iid` of `split`, have MMA arrange it in a groove, and split the result into bass
+    and mix."""
     rng = rng_for(seed, iid)
     files = _split_grooves(catalogue, split, seed)
     if not files: raise DataError(f'no groove file in split {split!r}')
@@ -200,8 +232,10 @@ def arrange_song(iid:str, split:str, catalogue, seed:int=0, max_seconds:float=30
     g2 = str(rng.choice(same('main'))) if rng.random() < 0.6 else g1['name']
     bpm = rng.uniform(*TEMPO.get(fam, TEMPO['other']))
     bpm *= 0.8 if 'SLOW' in g1['name'].upper() else 1.2 if 'FAST' in g1['name'].upper() else 1.0
-    beat_s = 60.0 / bpm; bar_s = time * beat_s
-    n_bars = max(4, int(max_seconds // bar_s)); seconds = round(n_bars * bar_s, 3)
+    beat_s = 60.0 / bpm
+    bar_s = time * beat_s
+    n_bars = max(4, int(max_seconds // bar_s))
+    seconds = round(n_bars * bar_s, 3)
     per_bar = 2 if time >= 4 and time % 2 == 0 else 1
     melody = rng.random() < melody_share
     chart, starts, mel_notes, transpose, tonic = None, [0], None, 0, None
@@ -216,12 +250,16 @@ def arrange_song(iid:str, split:str, catalogue, seed:int=0, max_seconds:float=30
             if melody and scale in (0.5, 1.0, 2.0):
                 b, _, _ = choose_bass(sc)
                 top = max((i for i in range(len(sc.parts)) if i != b), key=lambda i: np.median(sc.parts[i][1][:, 2]))
-                n = sc.parts[top][1]; s0 = start_bar * sc.bar_ql
-                n = n[(n[:, 0] >= s0) & (n[:, 0] < s0 + span * sc.bar_ql)].copy(); n[:, 0] -= s0
+                n = sc.parts[top][1]
+                s0 = start_bar * sc.bar_ql
+                n = n[(n[:, 0] >= s0) & (n[:, 0] < s0 + span * sc.bar_ql)].copy()
+                n[:, 0] -= s0
                 n[:, :2] *= scale
                 reps = [n + np.array([k * span * time, 0, 0]) for k in range(-(-n_bars // span))]
-                n = np.concatenate(reps); n = n[n[:, 0] < n_bars * time]
-                p = n[:, 2] + transpose; p = p + 12 * np.round((72 - np.median(p)) / 12)
+                n = np.concatenate(reps)
+                n = n[n[:, 0] < n_bars * time]
+                p = n[:, 2] + transpose
+                p = p + 12 * np.round((72 - np.median(p)) / 12)
                 if len(n): mel_notes = np.c_[n[:, 0] * beat_s, (n[:, 0] + n[:, 1]) * beat_s, p]
     if chart is None:
         names = sorted(k for k in PROGRESSIONS if split_of('progression:' + k, seed) == split) or sorted(PROGRESSIONS)
@@ -232,22 +270,33 @@ def arrange_song(iid:str, split:str, catalogue, seed:int=0, max_seconds:float=30
     plan = [g1['name'] if k == 0 else g for k, g in enumerate(plan)] if len(set(plan)) == 1 else plan
     intro, fill, end = same('intro'), same('fill'), same('end')
     if intro and rng.random() < 0.25:
-        k = min(int(rng.choice([2, 4])), n_bars // 4 or 1); g = str(rng.choice(intro)); plan[:k] = [g] * k
+        k = min(int(rng.choice([2, 4])), n_bars // 4 or 1)
+        g = str(rng.choice(intro))
+        plan[:k] = [g] * k
     if fill and rng.random() < 0.4:
         for s in starts[1:]: plan[s - 1] = str(rng.choice(fill))
     if end and rng.random() < 0.25: plan[-1] = str(rng.choice(end))
     aria = melody and mel_notes is None
-    lines, cur = [f'// bass_ld {iid}: {chart} in {gfile}', f'RndSeed {int(rng.integers(1, 2**31))}', f'Tempo {bpm:.3f}'], None
+    lines, cur = (
+        [f'// bass_ld {iid}: {chart} in {gfile}', f'RndSeed {int(rng.integers(1, 2**31))}', f'Tempo {bpm:.3f}'],
+        None,
+    )
     for i, (g, chords) in enumerate(zip(plan, bars)):
         if g != cur:
-            lines.append(f'Groove {g}'); cur = g
+            lines.append(f'Groove {g}')
+            cur = g
             if aria and i == 0: lines.append(_aria(rng, time))
-        lines.append(f'{i + 1} ' + ' '.join(f'{chord_token(r, q)}@{1 + j * time / len(chords):g}' for j, (r, q) in enumerate(chords)))
+        lines.append(
+            f'{i + 1} '
+            + ' '.join(f'{chord_token(r, q)}@{1 + j * time / len(chords):g}' for j, (r, q) in enumerate(chords))
+        )
     text = '\n'.join(lines) + '\n'
     with tempfile.TemporaryDirectory(dir=workdir) as wd:
         _, mid = run_mma(text, wd, iid)
         insts = midi_notes(mid)
-    clip = lambda n: np.c_[n[n[:, 0] < seconds][:, :1], np.minimum(n[n[:, 0] < seconds][:, 1], seconds), n[n[:, 0] < seconds][:, 2:]]
+    clip = lambda n: np.c_[
+        n[n[:, 0] < seconds][:, :1], np.minimum(n[n[:, 0] < seconds][:, 1], seconds), n[n[:, 0] < seconds][:, 2:]
+    ]
     is_bass = lambda name: name.upper().startswith(('BASS', 'WALK'))
     bass_insts = [(nm, clip(n)) for nm, _, drum, n in insts if is_bass(nm) and not drum]
     line = merge_lines([n for _, n in bass_insts])
@@ -261,26 +310,51 @@ def arrange_song(iid:str, split:str, catalogue, seed:int=0, max_seconds:float=30
         if is_bass(nm) and not drum: continue
         n = clip(n)
         if not len(n): continue
-        if drum: mix.append(Track(nm, 0, n, drum=True, reverb=int(rng.integers(10, 40)))); continue
-        if _line_doubles(n, bass.notes): dropped.append(nm); continue
+        if drum:
+            mix.append(Track(nm, 0, n, drum=True, reverb=int(rng.integers(10, 40))))
+            continue
+        if _line_doubles(n, bass.notes):
+            dropped.append(nm)
+            continue
         if nm.upper().startswith('ARIA'): nm, prog = f'aria:{lead}', LEAD_PROGRAMS[lead]
         mix.append(Track(nm, int(prog), n, reverb=int(rng.integers(20, 70))))
     if mel_notes is not None and len(mel_notes):
-        mel_notes = mel_notes[mel_notes[:, 0] < seconds]; mel_notes[:, 1] = np.minimum(mel_notes[:, 1], seconds)
+        mel_notes = mel_notes[mel_notes[:, 0] < seconds]
+        mel_notes[:, 1] = np.minimum(mel_notes[:, 1], seconds)
         vel = np.clip(rng.normal(rng.uniform(80, 105), 6, len(mel_notes)), 40, 127).round()
-        mix.append(Track(f'melody:{lead}', LEAD_PROGRAMS[lead], np.c_[mel_notes, vel], reverb=int(rng.integers(20, 70))))
-    if not any(not t.drum for t in mix): raise DataError(f'{iid}: the groove {g1["name"]} left no pitched part in the mix')
+        mix.append(
+            Track(f'melody:{lead}', LEAD_PROGRAMS[lead], np.c_[mel_notes, vel], reverb=int(rng.integers(20, 70)))
+        )
+    if not any(not t.drum for t in mix):
+        raise DataError(f'{iid}: the groove {g1["name"]} left no pitched part in the mix')
     chords = [[round(i * bar_s + j * bar_s / len(c), 3), round(i * bar_s + (j + 1) * bar_s / len(c), 3), int(r), q]
               for i, c in enumerate(bars) for j, (r, q) in enumerate(c)]
     labels = dict(bass=_rows(bass.notes), mix=_rows(*[t.notes for t in mix if not t.drum]), chords=chords)
-    meta = dict(id=iid, source='mma', family=fam, groove=g1['name'], grooves=list(dict.fromkeys(plan)), groove_file=gfile,
-                chart=chart, tonic=tonic, transpose=transpose, tempo_bpm=round(bpm, 2), beats_per_bar=time,
-                beat_seconds=round(beat_s, 4), bar_seconds=round(bar_s, 4), bass_label=label,
-                bass_program=BASS_TIMBRES[label], bass_tracks=[nm for nm, n in bass_insts if len(n)],
-                mix_programs=[t.name for t in mix if not t.drum], dropped=dropped,
-                melody='score' if mel_notes is not None else 'aria' if aria else None,
-                drums='groove' if any(t.drum for t in mix) else None, bass_octave_shift=shift, duration=seconds,
-                labels=labels)
+    meta = dict(
+        id=iid,
+        source='mma',
+        family=fam,
+        groove=g1['name'],
+        grooves=list(dict.fromkeys(plan)),
+        groove_file=gfile,
+        chart=chart,
+        tonic=tonic,
+        transpose=transpose,
+        tempo_bpm=round(bpm, 2),
+        beats_per_bar=time,
+        beat_seconds=round(beat_s, 4),
+        bar_seconds=round(bar_s, 4),
+        bass_label=label,
+        bass_program=BASS_TIMBRES[label],
+        bass_tracks=[nm for nm, n in bass_insts if len(n)],
+        mix_programs=[t.name for t in mix if not t.drum],
+        dropped=dropped,
+        melody='score' if mel_notes is not None else 'aria' if aria else None,
+        drums='groove' if any(t.drum for t in mix) else None,
+        bass_octave_shift=shift,
+        duration=seconds,
+        labels=labels,
+    )
     return Item(mix, bass, seconds, meta)
 
 # %% ../nbs/02d_songs.ipynb #8e508d37
@@ -288,7 +362,9 @@ def cached_catalogue(progress:bool=True) -> list[dict]:
     "`groove_catalogue()`, kept in the user's cache folder per state of MMA's library indexes (30 s the first time)."
     import hashlib, os
     dbs = sorted(MMA_LIB.glob('*/.mmaDB'))
-    key = hashlib.sha1(json.dumps([(str(d), d.stat().st_size, d.stat().st_mtime_ns) for d in dbs]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(
+        json.dumps([(str(d), d.stat().st_size, d.stat().st_mtime_ns) for d in dbs]).encode()
+    ).hexdigest()[:12]
     cache = Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'bass_ld' / f'grooves-{key}.json'
     if cache.is_file(): return json.loads(cache.read_text())
     cat = groove_catalogue(progress=progress)

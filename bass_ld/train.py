@@ -8,8 +8,19 @@ import itertools, json, math, os, platform, time, tempfile
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, torch
-from .core import (default_device, hardware, atomic_path, clear_partials, CheckpointError, save_weights, load_weights, from_config,
-                          load_state_strict, WEIGHTS, load_pretrained)
+from bass_ld.core import (
+    default_device,
+    hardware,
+    atomic_path,
+    clear_partials,
+    CheckpointError,
+    save_weights,
+    load_weights,
+    from_config,
+    load_state_strict,
+    WEIGHTS,
+    load_pretrained,
+)
 
 # %% auto #0
 __all__ = ['EMA', 'lr_at', 'Trainer', 'plot_history']
@@ -37,21 +48,26 @@ def lr_at(step:int, lr:float, warmup:int, steps:int, final:float=0.1) -> float:
 
 # %% ../nbs/03_train.ipynb #d460390e
 def _opt_flat(opt:torch.optim.Optimizer):
-    sd = opt.state_dict(); tensors, scalars = {}, {}
+    sd = opt.state_dict()
+    tensors, scalars = {}, {}
     for pid, st in sd['state'].items():
         for k, v in st.items():
             if torch.is_tensor(v): tensors[f'opt/{pid}/{k}'] = v.detach().contiguous().cpu()
             else: scalars[f'{pid}/{k}'] = v
     return tensors, dict(param_groups=sd['param_groups'], scalars=scalars)
 
+# %% ../nbs/03_train.ipynb #c58639e4
 def _opt_unflat(tensors:dict, meta:dict) -> dict:
     state = {}
     for key, v in tensors.items():
-        _, pid, k = key.split('/', 2); state.setdefault(int(pid), {})[k] = v
+        _, pid, k = key.split('/', 2)
+        state.setdefault(int(pid), {})[k] = v
     for key, v in meta['scalars'].items():
-        pid, k = key.split('/', 1); state.setdefault(int(pid), {})[k] = v
+        pid, k = key.split('/', 1)
+        state.setdefault(int(pid), {})[k] = v
     return dict(state=state, param_groups=meta['param_groups'])
 
+# %% ../nbs/03_train.ipynb #1b538d8c
 class Trainer:
     "Train `model` on `loss_fn(model, batch)` over `batches(epoch)`; resumable from `out/last.safetensors`."
     def __init__(self, model:torch.nn.Module, loss_fn, batches, out,
@@ -65,13 +81,20 @@ class Trainer:
         self.device = default_device(device)
         self.model, self.loss_fn, self.batches, self.out = model.to(self.device), loss_fn, batches, Path(out)
         self.steps, self.lr, self.warmup, self.grad_clip = steps, lr, warmup, grad_clip
-        self.log_every, self.ckpt_every, self.minutes, self.callbacks, self.progress = log_every, ckpt_every, minutes, list(callbacks), progress
+        self.log_every, self.ckpt_every, self.minutes, self.callbacks, self.progress = (
+            log_every,
+            ckpt_every,
+            minutes,
+            list(callbacks),
+            progress,
+        )
         self.bf16 = (self.device.type == 'cuda') if bf16 is None else bf16
         self.opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, betas=(0.9, 0.99))
         self.ema = EMA(model, ema)
         self.step, self.epoch, self.pos, self.history, self.valid, self.seconds = 0, 0, 0, [], [], 0.0
         torch.manual_seed(seed)
-        for f in ('last.safetensors', 'history.json', 'model.safetensors', 'model.json'): clear_partials(self.out / f)   # a killed save's
+        for f in ('last.safetensors', 'history.json', 'model.safetensors', 'model.json'):
+            clear_partials(self.out / f)  # a killed save's
         if (self.out / 'last.safetensors').exists(): self.load()
 
     def autocast(self):
@@ -91,21 +114,37 @@ class Trainer:
              **{f'ema/{k}': v.contiguous().cpu() for k, v in self.ema.shadow.items()}, **ot}
         t['rng/cpu'] = torch.get_rng_state()                 # the loss's random draws continue where they were
         if self.device.type == 'cuda': t['rng/cuda'] = torch.cuda.get_rng_state(self.device).cpu()
-        meta = dict(step=self.step, epoch=self.epoch, pos=self.pos, seconds=self.seconds, history=self.history, valid=self.valid, opt=om)
-        with atomic_path(self.out / 'last.safetensors') as p: save_file(t, str(p), metadata={'trainer': json.dumps(meta)})
-        with atomic_path(self.out / 'history.json') as p: p.write_text(json.dumps(dict(history=self.history, valid=self.valid)))
+        meta = dict(
+            step=self.step,
+            epoch=self.epoch,
+            pos=self.pos,
+            seconds=self.seconds,
+            history=self.history,
+            valid=self.valid,
+            opt=om,
+        )
+        with atomic_path(self.out / 'last.safetensors') as p:
+            save_file(t, str(p), metadata={'trainer': json.dumps(meta)})
+        with atomic_path(self.out / 'history.json') as p:
+            p.write_text(json.dumps(dict(history=self.history, valid=self.valid)))
 
     def load(self):
         "Resume from `out/last.safetensors`."
         from safetensors import safe_open
         try:
             with safe_open(str(self.out / 'last.safetensors'), 'pt') as f:
-                meta = json.loads(f.metadata()['trainer']); t = {k: f.get_tensor(k) for k in f.keys()}
-        except Exception as e: raise CheckpointError(f"'{self.out / 'last.safetensors'}' cannot be resumed ({e}); move it away to start afresh") from None
+                meta = json.loads(f.metadata()['trainer'])
+                t = {k: f.get_tensor(k) for k in f.keys()}
+        except Exception as e:
+            raise CheckpointError(
+                f"'{self.out / 'last.safetensors'}' cannot be resumed ({e}); move it away to start afresh"
+            ) from None
         pick = lambda pre: {k[len(pre):]: v for k, v in t.items() if k.startswith(pre)}
         load_state_strict(self.model, {k: v.to(self.device) for k, v in pick('model/').items()}, 'the checkpoint')
         self.ema.shadow = {k: v.to(self.device) for k, v in pick('ema/').items()}
-        self.opt.load_state_dict(_opt_unflat({f'opt/{k}': v.to(self.device) for k, v in pick('opt/').items()}, meta['opt']))
+        self.opt.load_state_dict(
+            _opt_unflat({f'opt/{k}': v.to(self.device) for k, v in pick('opt/').items()}, meta['opt'])
+        )
         self.step, self.epoch, self.pos, self.seconds = meta['step'], meta['epoch'], meta['pos'], meta['seconds']
         self.history, self.valid = meta['history'], meta['valid']
         if 'rng/cpu' in t: torch.set_rng_state(t['rng/cpu'])
@@ -114,7 +153,10 @@ class Trainer:
     def ema_model(self) -> torch.nn.Module:
         "A copy of the model carrying the EMA weights (for validation and export)."
         import copy
-        m = copy.deepcopy(self.model); m.load_state_dict(self.ema.shadow); return m.eval()
+
+        m = copy.deepcopy(self.model)
+        m.load_state_dict(self.ema.shadow)
+        return m.eval()
 
     def fit(self):
         "Train until `steps` (or the time budget); returns self. Safe to call again after an interruption."
@@ -129,14 +171,23 @@ class Trainer:
                 self.opt.zero_grad(set_to_none=True)
                 out['loss'].backward()
                 gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
-                self.opt.step(); self.ema.update(self.model, self.step); self.step += 1; self.pos += 1
-                for k, v in out.items(): acc[k] = acc.get(k, 0.0) + v.detach().float()   # stays on the device: no sync per step
-                acc['grad_norm'] = acc.get('grad_norm', 0.0) + gn.detach().float(); n += 1
+                self.opt.step()
+                self.ema.update(self.model, self.step)
+                self.step += 1
+                self.pos += 1
+                for k, v in out.items():
+                    acc[k] = acc.get(k, 0.0) + v.detach().float()  # stays on the device: no sync per step
+                acc['grad_norm'] = acc.get('grad_norm', 0.0) + gn.detach().float()
+                n += 1
                 self.seconds = start + time.time() - t0
                 if self.step % self.log_every == 0 or self.step == self.steps:
-                    row = dict(step=self.step, seconds=round(self.seconds, 1), **{k: float(v) / n for k, v in acc.items()})
-                    if not math.isfinite(row['loss']): raise RuntimeError(f"loss became {row['loss']} before step {self.step}")
-                    self.history.append(row); acc, n = {}, 0
+                    row = dict(
+                        step=self.step, seconds=round(self.seconds, 1), **{k: float(v) / n for k, v in acc.items()}
+                    )
+                    if not math.isfinite(row['loss']):
+                        raise RuntimeError(f"loss became {row['loss']} before step {self.step}")
+                    self.history.append(row)
+                    acc, n = {}, 0
                     bar.set_postfix(loss=f"{row['loss']:.4f}")
                 bar.update(1)
                 for cb in self.callbacks: cb(self)
@@ -144,8 +195,10 @@ class Trainer:
                 if self.step % self.ckpt_every == 0 or self.step >= self.steps or over: self.save()
                 if self.step >= self.steps or over: break
             else:
-                if self.pos == 0: raise RuntimeError(f'batches({self.epoch}) yielded no batch: too little data for the batch size?')
-                self.epoch, self.pos = self.epoch + 1, 0; continue
+                if self.pos == 0:
+                    raise RuntimeError(f'batches({self.epoch}) yielded no batch: too little data for the batch size?')
+                self.epoch, self.pos = self.epoch + 1, 0
+                continue
             break
         bar.close()
         return self
@@ -153,12 +206,16 @@ class Trainer:
     @property
     def done(self) -> bool: return self.step >= self.steps
 
+# %% ../nbs/03_train.ipynb #4a77cd4d
 def plot_history(history:list[dict], keys=None, ax=None, title:str|None=None):
     "Plot logged loss terms against steps (log scale); returns the axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(7, 3))
     keys = keys or [k for k in history[0] if k not in ('step', 'seconds', 'grad_norm')]
     for k in keys: ax.plot([h['step'] for h in history], [h[k] for h in history], label=k)
-    ax.set_yscale('log'); ax.set_xlabel('step'); ax.legend(); ax.grid(alpha=.3)
+    ax.set_yscale('log')
+    ax.set_xlabel('step')
+    ax.legend()
+    ax.grid(alpha=0.3)
     if title: ax.set_title(title)
     return ax

@@ -32,7 +32,9 @@ class UNetConfig:
 UNET_CONFIGS = dict(
     tiny=UNetConfig(latent=8, channels=(32, 48, 64), blocks=1, attn_levels=(1, 2), heads=2, emb=64, groups=8),
     small=UNetConfig(),
-    paper=UNetConfig(channels=(256, 384, 512, 768), blocks=2, attn_levels=(1, 2, 3), heads=8, emb=512, groups=32, dropout=0.1),
+    paper=UNetConfig(
+        channels=(256, 384, 512, 768), blocks=2, attn_levels=(1, 2, 3), heads=8, emb=512, groups=32, dropout=0.1
+    ),
 )
 
 # %% ../nbs/06_unet.ipynb #91ceec50
@@ -60,8 +62,13 @@ class ResBlock(nn.Module):
         super().__init__()
         self.norm1, self.conv1 = nn.GroupNorm(groups, cin), nn.Conv1d(cin, cout, 3, padding=1)
         self.film = nn.Linear(emb, 2 * cout)
-        self.norm2, self.drop, self.conv2 = nn.GroupNorm(groups, cout), nn.Dropout(dropout), nn.Conv1d(cout, cout, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight); nn.init.zeros_(self.conv2.bias)      # each block starts as the identity
+        self.norm2, self.drop, self.conv2 = (
+            nn.GroupNorm(groups, cout),
+            nn.Dropout(dropout),
+            nn.Conv1d(cout, cout, 3, padding=1),
+        )
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)  # each block starts as the identity
         self.skip = nn.Conv1d(cin, cout, 1) if cin != cout else nn.Identity()
 
     def forward(self, x, emb):
@@ -75,7 +82,9 @@ class DynamicPositionBias(nn.Module):
     "Per-head attention bias from the relative distance i−j alone: an MLP over sign(d)·log(1+|d|)."
     def __init__(self, heads:int, hidden:int=64):
         super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(1, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, heads))
+        self.mlp = nn.Sequential(
+            nn.Linear(1, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, heads)
+        )
 
     def forward(self, T:int, device=None) -> torch.Tensor:
         "The (heads, T, T) bias for a sequence of T frames."
@@ -91,7 +100,8 @@ class Attention(nn.Module):
         super().__init__()
         self.heads, self.norm = heads, nn.GroupNorm(groups, ch)
         self.qkv, self.proj = nn.Conv1d(ch, 3 * ch, 1), nn.Conv1d(ch, ch, 1)
-        nn.init.zeros_(self.proj.weight); nn.init.zeros_(self.proj.bias)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
         self.dpb = DynamicPositionBias(heads)
 
     def forward(self, x, valid:torch.Tensor|None=None):  # valid: (T,) bool, False for padded frames
@@ -107,7 +117,9 @@ class Level(nn.Module):
     "Residual blocks, each followed by attention where the level has it."
     def __init__(self, cin:int, cout:int, n:int, cfg:UNetConfig, attn:bool):
         super().__init__()
-        self.res = nn.ModuleList([ResBlock(cin if i == 0 else cout, cout, cfg.emb, cfg.groups, cfg.dropout) for i in range(n)])
+        self.res = nn.ModuleList(
+            [ResBlock(cin if i == 0 else cout, cout, cfg.emb, cfg.groups, cfg.dropout) for i in range(n)]
+        )
         self.att = nn.ModuleList([Attention(cout, cfg.heads, cfg.groups) for _ in range(n)]) if attn else None
     def forward(self, x, emb, valid):
         for i, r in enumerate(self.res):
@@ -126,15 +138,18 @@ class UNet1d(nn.Module):
         self.inp = nn.Conv1d(C + Cc, ch[0], 3, padding=1)
         self.down, self.pools, c = nn.ModuleList(), nn.ModuleList(), ch[0]
         for l, co in enumerate(ch):
-            self.down.append(Level(c, co, cfg.blocks, cfg, l in cfg.attn_levels)); c = co
+            self.down.append(Level(c, co, cfg.blocks, cfg, l in cfg.attn_levels))
+            c = co
             if l < len(ch) - 1: self.pools.append(nn.Conv1d(c, c, 4, stride=2, padding=1))
         self.mid = Level(c, c, 2, cfg, True)
         self.up, self.ups = nn.ModuleList(), nn.ModuleList()
         for l in reversed(range(len(ch))):
-            self.up.append(Level(c + ch[l], ch[l], cfg.blocks + 1, cfg, l in cfg.attn_levels)); c = ch[l]
+            self.up.append(Level(c + ch[l], ch[l], cfg.blocks + 1, cfg, l in cfg.attn_levels))
+            c = ch[l]
             if l > 0: self.ups.append(nn.Conv1d(c, c, 3, padding=1))
         self.out_norm, self.out = nn.GroupNorm(cfg.groups, c), nn.Conv1d(c, C, 3, padding=1)
-        nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
 
     def condition(self, cond:torch.Tensor|None, drop:torch.Tensor|None, like:torch.Tensor) -> torch.Tensor:
         "The mix latent, with the learned null in place of items where `drop` is True (or everywhere if None)."
@@ -158,7 +173,8 @@ class UNet1d(nn.Module):
         emb = self.noise(c_noise.expand(x.shape[0]) if c_noise.dim() else c_noise.repeat(x.shape[0]))
         h, skips = self.inp(h), []
         for l, lev in enumerate(self.down):
-            h = lev(h, emb, valid[l]); skips.append(h)
+            h = lev(h, emb, valid[l])
+            skips.append(h)
             if l < len(self.pools): h = self.pools[l](h)
         h = self.mid(h, emb, valid[-1])
         for i, lev in enumerate(self.up):

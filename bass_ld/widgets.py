@@ -8,6 +8,7 @@ import dataclasses, html, io, json, tempfile
 from pathlib import Path
 import torch
 import ipywidgets as W
+from fastcore.basics import patch
 from .audio import SR, AudioError, load_audio, plot_spec
 from .core import WEIGHTS
 from .pipeline import SamplingConfig
@@ -24,8 +25,12 @@ def bundled() -> tuple:
     mixes = {}
     for stem in ('example', 'example2'):
         m = json.loads((EXAMPLES / f'{stem}.json').read_text())
-        mixes[f"{m['piece']} ({', '.join(m['mix_programs'])}{' + drums' if m['drums'] else ''})"] = EXAMPLES / f'{stem}_mix.flac'
-    styles = {name: EXAMPLES / v['file'] for name, v in json.loads((EXAMPLES / 'styles.json').read_text())['styles'].items()}
+        mixes[f"{m['piece']} ({', '.join(m['mix_programs'])}{' + drums' if m['drums'] else ''})"] = (
+            EXAMPLES / f'{stem}_mix.flac'
+        )
+    styles = {
+        name: EXAMPLES / v['file'] for name, v in json.loads((EXAMPLES / 'styles.json').read_text())['styles'].items()
+    }
     return mixes, styles
 
 def decode_upload(value, sr:int=SR) -> tuple:
@@ -51,7 +56,7 @@ def result_figure(mix:torch.Tensor, bass:torch.Tensor, notes:list, sr:int=SR):
     fig, ax = plt.subplots(3, 1, figsize=(10, 6.5), sharex=True)
     plot_spec(mix, sr, ax=ax[0], title='mix', fmax=4000)
     plot_spec(bass, sr, ax=ax[1], title='generated bass', fmax=2000)
-    from bass_ld.pipeline import plot_notes
+    from bass_ld.midi import plot_notes
     plot_notes(notes, ax[2]).set_title(f'{len(notes)} notes (MIDI; colour = velocity)')
     fig.tight_layout()
     return fig
@@ -67,7 +72,9 @@ class BassApp:
         self.mixes, self.styles = bundled()
         self.mix_choice = W.Dropdown(options=[*self.mixes, UPLOAD], description='mix')
         self.mix_upload = W.FileUpload(accept='audio/*', multiple=False, description='mix file')
-        self.style_choice = W.Dropdown(options=['none', *self.styles, UPLOAD], value=list(self.styles)[0], description='style')
+        self.style_choice = W.Dropdown(
+            options=['none', *self.styles, UPLOAD], value=list(self.styles)[0], description='style'
+        )
         self.style_upload = W.FileUpload(accept='audio/*', multiple=False, description='style file')
         self.w = W.FloatSlider(value=d['w'], min=1.0, max=16.0, step=0.5, description='guidance w')
         self.grounding = W.FloatSlider(value=d['grounding'], min=0.0, max=1.0, step=0.05, description='grounding')
@@ -78,8 +85,16 @@ class BassApp:
         self.progress = W.IntProgress(value=0, min=0, max=d['steps'], description='sampling')
         self.status = W.HTML()
         self.players, self.figure = W.VBox(), W.Output()
-        self.region = W.FloatRangeSlider(value=(0.0, 0.0), min=0.0, max=1.0, step=0.1, description='range (s)', disabled=True,
-                                         continuous_update=False, layout=W.Layout(width='480px'))
+        self.region = W.FloatRangeSlider(
+            value=(0.0, 0.0),
+            min=0.0,
+            max=1.0,
+            step=0.1,
+            description='range (s)',
+            disabled=True,
+            continuous_update=False,
+            layout=W.Layout(width='480px'),
+        )
         self.regen = W.Button(description='Regenerate range', icon='refresh', disabled=True,
                               tooltip='keep this take outside the range and generate the range anew')
         self.undo_button = W.Button(description='Undo', icon='undo', disabled=True, tooltip='back to the previous take')
@@ -93,78 +108,6 @@ class BassApp:
         if choice.value == 'none': return None, 'none'
         return load_audio(table[choice.value], self.g.sr), table[choice.value].name
 
-    def generate(self) -> dict|None:
-        "Generate with the current settings; update players, figure and status. Returns the result (None on error)."
-        from bass_ld.pipeline import transcribe
-        try:
-            (mix, mix_name), (style, style_name) = self._source(self.mix_choice, self.mix_upload, self.mixes), \
-                                                   self._source(self.style_choice, self.style_upload, self.styles)
-            self.progress.max, self.progress.value = self.steps.value, 0
-            self.button.disabled = True
-            self.status.value = 'generating…'
-            bass = self._sample(mix, style)
-        except (AudioError, ValueError) as e:
-            self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
-            return None
-        finally: self.button.disabled = False
-        if self.result is not None: self.history.append(self.result)
-        return self._show(dict(mix=mix, bass=bass, style=style, mix_name=mix_name, style_name=style_name, region=None))
-
-    def _sample(self, mix, style, **edit):
-        self.progress.max, self.progress.value = self.steps.value, 0
-        self.button.disabled = self.regen.disabled = True
-        self.status.value = 'generating…'
-        return self.g.generate(mix, self.g.sr, style=style, grounding=self.grounding.value, w=self.w.value, harmony=self.harmony.value,
-                               steps=self.steps.value, seed=self.seed.value,
-                               callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1), **edit)
-
-    def regenerate(self) -> dict|None:
-        "Keep the current take outside the range slider's span and generate the span anew (the seed box picks the new line)."
-        from bass_ld.pipeline import transcribe
-        if self.result is None: self.status.value = 'generate a take first'; return None
-        r, (t0, t1) = self.result, self.region.value
-        try: bass = self._sample(r['mix'], r['style'], keep=r['bass'], regions=[(t0, t1)])
-        except (AudioError, ValueError) as e:
-            self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
-            return None
-        finally: self.button.disabled = self.regen.disabled = False
-        self.history.append(r)
-        return self._show(dict(r, bass=bass, region=(t0, t1)))
-
-    def undo(self) -> dict|None:
-        "Back to the previous take (the current one is dropped)."
-        if not self.history: return None
-        return self._show(self.history.pop())
-
-    def _show(self, res:dict) -> dict:
-        "Make `res` the current take: players (with the previous take to compare), figure, range slider, status."
-        from bass_ld.pipeline import transcribe
-        mix, bass, sr = res['mix'], res['bass'], self.g.sr
-        res['notes'] = transcribe(bass, sr) if 'notes' not in res else res['notes']
-        self.result = res
-        rows = [('mix', mix), ('bass', bass), ('mix + bass', (mix + bass).clamp(-1, 1))]
-        if self.history and len(self.history[-1]['bass']) == len(bass): rows.append(('previous take', self.history[-1]['bass']))
-        self.players.children = [W.HBox([W.Label(t, layout=W.Layout(width='110px')), audio_widget(x, sr)]) for t, x in rows]
-        import matplotlib.pyplot as plt
-        from IPython.display import Image
-        fig = result_figure(mix, bass, res['notes'], sr)
-        if res.get('region'):
-            for ax in fig.axes: ax.axvspan(*res['region'], color='orange', alpha=0.2)
-        png = io.BytesIO(); fig.savefig(png, format='png', dpi=90); plt.close(fig)
-        self.figure.outputs = ()                       # replace the last figure (works with and without a kernel)
-        self.figure.append_display_data(Image(data=png.getvalue(), format='png'))
-        dur = round(len(mix) / sr, 1)
-        if self.region.max != dur:
-            self.region.max = dur
-            self.region.value = (round(dur / 3, 1), round(2 * dur / 3, 1))
-        self.region.disabled = self.regen.disabled = False
-        self.undo_button.disabled = not self.history
-        edit = f"; regenerated {res['region'][0]:g}-{res['region'][1]:g} s" if res.get('region') else ''
-        self.status.value = html.escape(f"{len(mix) / sr:.1f} s of bass for {res['mix_name']}, style {res['style_name']}, w = {self.w.value:g}, "
-                                        f"grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, "
-                                        f"seed {self.seed.value}; {len(res['notes'])} notes{edit}")
-        return res
-
     def widget(self) -> W.Widget:
         "The whole app as one widget."
         return W.VBox([W.HBox([self.mix_choice, self.mix_upload]), W.HBox([self.style_choice, self.style_upload]),
@@ -175,3 +118,105 @@ class BassApp:
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget())
+
+# %% ../nbs/14_widgets.ipynb #4c959e9d
+@patch
+def generate(self:BassApp) -> dict|None:
+    "Generate with the current settings; update players, figure and status. Returns the result (None on error)."
+    from bass_ld.midi import transcribe
+    try:
+        (mix, mix_name), (style, style_name) = self._source(self.mix_choice, self.mix_upload, self.mixes), \
+                                               self._source(self.style_choice, self.style_upload, self.styles)
+        self.progress.max, self.progress.value = self.steps.value, 0
+        self.button.disabled = True
+        self.status.value = 'generating…'
+        bass = self._sample(mix, style)
+    except (AudioError, ValueError) as e:
+        self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
+        return None
+    finally: self.button.disabled = False
+    if self.result is not None: self.history.append(self.result)
+    return self._show(dict(mix=mix, bass=bass, style=style, mix_name=mix_name, style_name=style_name, region=None))
+
+# %% ../nbs/14_widgets.ipynb #a577e8a9
+@patch
+def _sample(self:BassApp, mix, style, **edit):
+    self.progress.max, self.progress.value = self.steps.value, 0
+    self.button.disabled = self.regen.disabled = True
+    self.status.value = 'generating…'
+    return self.g.generate(
+        mix,
+        self.g.sr,
+        style=style,
+        grounding=self.grounding.value,
+        w=self.w.value,
+        harmony=self.harmony.value,
+        steps=self.steps.value,
+        seed=self.seed.value,
+        callback=lambda info: setattr(self.progress, 'value', self.progress.value + 1),
+        **edit,
+    )
+
+# %% ../nbs/14_widgets.ipynb #af6ed27b
+@patch
+def regenerate(self:BassApp) -> dict|None:
+    """Keep the current take outside the range slider's span and generate the span anew (the seed box picks the new
+    line)."""
+    from bass_ld.midi import transcribe
+
+    if self.result is None:
+        self.status.value = 'generate a take first'
+        return None
+    r, (t0, t1) = self.result, self.region.value
+    try: bass = self._sample(r['mix'], r['style'], keep=r['bass'], regions=[(t0, t1)])
+    except (AudioError, ValueError) as e:
+        self.status.value = f'<b style="color:#b00020">{html.escape(str(e))}</b>'
+        return None
+    finally: self.button.disabled = self.regen.disabled = False
+    self.history.append(r)
+    return self._show(dict(r, bass=bass, region=(t0, t1)))
+
+# %% ../nbs/14_widgets.ipynb #e1dadae4
+@patch
+def undo(self:BassApp) -> dict|None:
+    "Back to the previous take (the current one is dropped)."
+    if not self.history: return None
+    return self._show(self.history.pop())
+
+# %% ../nbs/14_widgets.ipynb #f9278a01
+@patch
+def _show(self:BassApp, res:dict) -> dict:
+    "Make `res` the current take: players (with the previous take to compare), figure, range slider, status."
+    from bass_ld.midi import transcribe
+    mix, bass, sr = res['mix'], res['bass'], self.g.sr
+    res['notes'] = transcribe(bass, sr) if 'notes' not in res else res['notes']
+    self.result = res
+    rows = [('mix', mix), ('bass', bass), ('mix + bass', (mix + bass).clamp(-1, 1))]
+    if self.history and len(self.history[-1]['bass']) == len(bass):
+        rows.append(('previous take', self.history[-1]['bass']))
+    self.players.children = [
+        W.HBox([W.Label(t, layout=W.Layout(width='110px')), audio_widget(x, sr)]) for t, x in rows
+    ]
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+    fig = result_figure(mix, bass, res['notes'], sr)
+    if res.get('region'):
+        for ax in fig.axes: ax.axvspan(*res['region'], color='orange', alpha=0.2)
+    png = io.BytesIO()
+    fig.savefig(png, format='png', dpi=90)
+    plt.close(fig)
+    self.figure.outputs = ()                       # replace the last figure (works with and without a kernel)
+    self.figure.append_display_data(Image(data=png.getvalue(), format='png'))
+    dur = round(len(mix) / sr, 1)
+    if self.region.max != dur:
+        self.region.max = dur
+        self.region.value = (round(dur / 3, 1), round(2 * dur / 3, 1))
+    self.region.disabled = self.regen.disabled = False
+    self.undo_button.disabled = not self.history
+    edit = f"; regenerated {res['region'][0]:g}-{res['region'][1]:g} s" if res.get('region') else ''
+    self.status.value = html.escape(
+        f"{len(mix) / sr:.1f} s of bass for {res['mix_name']}, style {res['style_name']}, w = {self.w.value:g}, "
+        f"grounding {self.grounding.value:g}, harmony {self.harmony.value:g}, {self.steps.value} steps, "
+        f"seed {self.seed.value}; {len(res['notes'])} notes{edit}"
+    )
+    return res

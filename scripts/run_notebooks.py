@@ -12,7 +12,7 @@ import os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-SLOW_FIRST = ['07_diffusion', '12_evaluate', '05_autoencoder', '08_guidance', '09_grounding', '11_pipeline',
+SLOW_FIRST = ['07_diffusion', '12b_evaluate', '05_autoencoder', '08_guidance', '09_grounding', '11_pipeline',
               '10_harmony', '06_unet', '04_metrics']
 
 def run(nb: Path, flags: str) -> tuple[Path, int, float, str, int]:

@@ -72,7 +72,7 @@ def test_reconstruct_any_audio(tmp_path_factory, f):
        harmony=st.floats(allow_nan=True, allow_infinity=True), seed=st.integers(-2, 2**65), variations=st.integers(-1, 100))
 def test_generate_any_option_values(tmp_path_factory, steps, cfg, harmony, seed, variations):
     "Out-of-range values are refused before any work (so this runs fast); in-range ones are not refused by the check."
-    from bass_ld.pipeline import check_settings
+    from bass_ld.sampling import check_settings
     tmp = tmp_path_factory.mktemp('opt')
     try: check_settings(steps=steps, cfg=cfg, harmony=harmony, seed=seed, variations=variations); ok = True
     except ValueError: ok = False

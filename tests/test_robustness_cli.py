@@ -3,7 +3,7 @@ import hashlib, os
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf
 from bass_ld.cli import main
-from bass_ld.pipeline import MAX_STEPS
+from bass_ld.sampling import MAX_STEPS
 
 SR = 22050
 
