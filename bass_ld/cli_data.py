@@ -158,7 +158,7 @@ def run_train(a):
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
                           progress=not a.quiet)
     else:
-        from bass_ld.diffusion import train_diffusion
+        from bass_ld.diffusion_train import train_diffusion
         extra = None
         if a.pitch_loss:
             from bass_ld.harmony import PitchProbe, probe_loss

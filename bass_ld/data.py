@@ -15,7 +15,7 @@ from .audio import SR, save_audio, atomic_path, is_silent, AudioError
 __all__ = ['log', 'BASS_TIMBRES', 'MIX_PROGRAMS', 'DRUM_SHARE', 'BASS_REGISTER', 'TRAIN_RANGE', 'SPLITS', 'SCORE_SUFFIXES',
            'CHORD_QUALITIES', 'GM_DRUMS', 'DataError', 'piece_id', 'corpus_pieces', 'split_of', 'Score', 'parse_score',
            'monophonic', 'doubles', 'choose_bass', 'chord_quality', 'name_chord', 'chord_segments', 'Track', 'rng_for',
-           'to_bass_register', 'drum_pattern', 'Item', 'arrange']
+           'to_bass_register', 'drum_pattern', 'Item', 'note_rows', 'arrange']
 
 # %% ../nbs/02_data.ipynb #5a2aed37
 log = logging.getLogger('bass_ld.data')
@@ -267,7 +267,7 @@ class Item:
     meta: dict = field(default_factory=dict)
 
 # %% ../nbs/02_data.ipynb #e811da8a
-def _rows(*notes) -> list:
+def note_rows(*notes) -> list:
     "Note arrays (start_s, end_s, midi, ...) as sorted [start, end, midi] label rows, times rounded to ms."
     rows = sorted([round(float(a), 3), round(float(b), 3), int(p)] for n in notes for a, b, p, *_ in n)
     return rows
@@ -326,7 +326,7 @@ def arrange(score:Score, variant:int=0, seed:int=0, max_seconds:float=30.0, drum
     seconds = round(win * spq, 3)
     spans = [timed(n, start) for _, n in score.parts]                    # (onset, end, pitch) in quarters
     chords = chord_segments([np.c_[n[:, 0], n[:, 1] - n[:, 0], n[:, 2]] for n in spans], 0.0, win, score.beat_ql)
-    labels = dict(bass=_rows(bass_tr.notes), mix=_rows(*[t.notes for t in mix if not t.drum]),
+    labels = dict(bass=note_rows(bass_tr.notes), mix=note_rows(*[t.notes for t in mix if not t.drum]),
                   chords=[[round(t0 * spq, 3), round(t1 * spq, 3), (r + transpose) % 12 if r >= 0 else -1, q]
                           for t0, t1, r, q in chords])
     meta = dict(

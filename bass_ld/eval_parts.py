@@ -14,7 +14,7 @@ from .metrics import (HOP, bass_pitch, mix_chroma, harmonic_agreement, onset_f1,
                              bootstrap_ci, eval_clips, frechet_distance, note_f1, strong_beats, root_on_beats,
                              register, relative_level, MFCCJudge)
 from .grounding import timbre_embedder
-from .report import OTHER, THROUGH_AE, RULE, results_markdown, plot_results, _ci, _md_table
+from .report import OTHER, THROUGH_AE, RULE
 from bass_ld.measure import (
     eval_set,
     clip_labels,

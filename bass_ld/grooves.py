@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 from .audio import atomic_path
 from .data import (BASS_TIMBRES, DataError, Item, Track, rng_for, split_of, corpus_pieces, piece_id,
-                          parse_score, chord_segments, choose_bass, doubles, to_bass_register, _rows)
+                          parse_score, chord_segments, choose_bass, doubles, to_bass_register, note_rows)
 
 # %% auto #0
-__all__ = ['log', 'MMA_LIB', 'PITCH_NAMES', 'MMA_QUALITY', 'FAMILIES', 'TEMPO', 'SKIP_FILES', 'mma_command', 'run_mma',
-           'family_of', 'groove_role', 'groove_catalogue']
+__all__ = ['log', 'MMA_LIB', 'PITCH_NAMES', 'MMA_QUALITY', 'FAMILIES', 'TEMPO', 'SKIP_FILES', 'mma_command', 'need_mma',
+           'run_mma', 'family_of', 'groove_role', 'groove_catalogue']
 
 # %% ../nbs/02c_grooves.ipynb #c06bb9b6
 log = logging.getLogger('bass_ld.grooves')
@@ -27,7 +27,7 @@ def mma_command() -> str | None:
     "Path of the `mma` program, or None if it is not installed."
     return shutil.which('mma')
 
-def _need_mma() -> str:
+def need_mma() -> str:
     exe = mma_command()
     if exe is None: raise DataError("the groove source needs the 'mma' program (Musical MIDI Accompaniment): "
                                     "apt-get install mma")
@@ -35,7 +35,7 @@ def _need_mma() -> str:
 
 def run_mma(chart:str, workdir, name:str='chart', timeout:float=60.0, midi:bool=True) -> tuple[str, Path | None]:
     "Run `mma` on chart text in `workdir`; returns (its printed output, the MIDI file or None). Errors raise DataError."
-    exe, wd = _need_mma(), Path(workdir)
+    exe, wd = need_mma(), Path(workdir)
     src, mid = wd / f'{name}.mma', wd / f'{name}.mid'
     src.write_text(chart)
     args = [exe, str(src)] + (['-f', str(mid)] if midi else ['-n'])
@@ -99,7 +99,7 @@ def groove_catalogue(lib=MMA_LIB, # MMA's library folder (one sub-folder per gro
     from tqdm.auto import tqdm
 
     lib = Path(lib)
-    _need_mma()
+    need_mma()
     files = sorted(Path(f) for d in sorted(lib.iterdir()) if (d / '.mmaDB').is_file() for f in _groove_db(d))
     if only is not None: files = [f for f in files if str(f.relative_to(lib)) in set(only)]
     out = []
@@ -107,7 +107,7 @@ def groove_catalogue(lib=MMA_LIB, # MMA's library folder (one sub-folder per gro
         for f in tqdm(files, disable=not progress, desc='groove catalogue'):
             if not f.is_file() or any(w == f.stem.lower() for w in SKIP_FILES): continue
             try:
-                js = subprocess.run([_need_mma(), '-Djs', str(f)], capture_output=True, text=True, timeout=60).stdout
+                js = subprocess.run([need_mma(), '-Djs', str(f)], capture_output=True, text=True, timeout=60).stdout
                 grooves = json.loads(js[js.index('['):])
             except Exception as e:
                 log.warning('skipped groove file %s: %s', f, e)
