@@ -72,7 +72,7 @@ def evaluate_args(sub):
                    'the other parts scale with it; with --choose, the valid clips to choose on (default 24)')
     v.add_argument('--out', default='results.md', help='markdown report; results.json and results_*.png go beside it')
     v.add_argument(
-        '--parts', default='table,guidance,grounding,length,codec,ranking', help='comma list of parts to run'
+        '--parts', default='table,guidance,grounding,length,codec,ranking,probe', help='comma list of parts to run (default: all)'
     )
     v.add_argument(
         '--sources', default=None, help='comma list of data sources to report (default: every source in the split)'
@@ -99,7 +99,7 @@ def evaluate_args(sub):
         default=None,
         metavar='FILE.json',
         help='instead: choose the sampling defaults (phi, w, harmony '
-        'strength) for these models on the valid split and write them to FILE.json (12b_choose)',
+        'strength) for these models on the valid split and write them to FILE.json (12c_choose)',
     )
     v.add_argument('--device', default=None)
     v.add_argument('--quiet', action='store_true')

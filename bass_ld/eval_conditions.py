@@ -11,7 +11,7 @@ from .dataset import LABELS
 from .metrics import bootstrap_ci, register
 from .measure import eval_set, Scorer, summarise
 from .report import OTHER
-from .eval_parts import EvalConfig, sample_clips, shipped_settings, mix_latents, mix_harmonies
+from .eval_parts import EvalConfig, sample_shipped, shipped_settings, mix_latents
 
 # %% auto #0
 __all__ = ['part_grounding', 'grounding_moves_notes', 'part_length']
@@ -20,8 +20,7 @@ __all__ = ['part_grounding', 'grounding_moves_notes', 'part_length']
 def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "Style accuracy, fit and Fréchet distance against grounding strength, at the default guidance."
     d = shipped_settings(g)
-    L = len(clips[0]['mix'])
-    z_mix, refs = mix_latents(g, clips, refs=True)
+    _, refs = mix_latents(g, clips, refs=True)
     out = dict(
         cfg=d['w'],
         guidance=d['guidance'],
@@ -31,29 +30,13 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
         by_strength={},
     )
     for s in cfg.strengths:
-        basses, _ = sample_clips(
-            g,
-            z_mix,
-            L,
-            mixes=[c['mix'] for c in clips],
-            w=d['w'],
-            guidance=d['guidance'],
-            steps=cfg.steps,
-            seed=cfg.seed,
-            refs=refs,
-            strength=s,
-            kind=d['grounding_kind'],
-            harmony=d['harmony'],
-            h_mix=mix_harmonies(g, clips),
-        )
+        basses = sample_shipped(g, clips, cfg, refs=refs, strength=s)
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     for kind in (k for k in cfg.grounding_kinds if k != d['grounding_kind']):   # the alternatives, same clips and seeds
         out.setdefault('other_kinds', {})[kind] = {}
         for s in (s for s in cfg.strengths if s > 0):
-            basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], w=d['w'], guidance=d['guidance'],
-                                     steps=cfg.steps, seed=cfg.seed, refs=refs, strength=s, kind=kind,
-                                     harmony=d['harmony'], h_mix=mix_harmonies(g, clips))
+            basses = sample_shipped(g, clips, cfg, refs=refs, strength=s, kind=kind)
             scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
             out['other_kinds'][kind][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     out['pitch_invariance'] = grounding_moves_notes(g, clips[:min(8, len(clips))], sc, cfg)
@@ -67,32 +50,16 @@ def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dic
     from bass_ld.core import WEIGHTS
 
     d = shipped_settings(g)
-    L = len(clips[0]['mix'])
     ex = WEIGHTS.parent / 'examples'
     styles = json.loads((ex / 'styles.json').read_text())['styles']
     refs = {k: load_audio(ex / v['file'], g.sr) for k, v in styles.items()}
     k0 = sorted(refs)[0]
     for st in (-7, 7):
         refs[f'{k0} {st:+d} st'] = torch.from_numpy(librosa.effects.pitch_shift(refs[k0].numpy(), sr=g.sr, n_steps=st))
-    z_mix, _ = mix_latents(g, clips)
     out, per_ref = dict(references={}, clips=len(clips)), {}
     for name, ref in refs.items():
         z_ref = g.style_latent(ref, g.sr)
-        basses, _ = sample_clips(
-            g,
-            z_mix,
-            L,
-            mixes=[c['mix'] for c in clips],
-            w=d['w'],
-            guidance=d['guidance'],
-            steps=cfg.steps,
-            seed=cfg.seed,
-            refs=[z_ref] * len(clips),
-            strength=d['grounding'],
-            kind=d['grounding_kind'],
-            harmony=d['harmony'],
-            h_mix=mix_harmonies(g, clips),
-        )
+        basses = sample_shipped(g, clips, cfg, refs=[z_ref] * len(clips), strength=d['grounding'])
         rows = [sc(i, b, None)[0] for i, b in enumerate(basses)]
         per_ref[name] = [r['register'] for r in rows]
         out['references'][name] = dict(
@@ -100,9 +67,8 @@ def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dic
             register=bootstrap_ci(per_ref[name]),
             harmonic=bootstrap_ci([r['harmonic'] for r in rows]),
         )
-    spread = np.nanmax(list(per_ref.values()), 0) - np.nanmin(
-        list(per_ref.values()), 0
-    )  # per clip, over the references
+    regs = list(per_ref.values())
+    spread = np.nanmax(regs, 0) - np.nanmin(regs, 0)                 # per clip, over the references
     out['register_spread'] = bootstrap_ci(spread)
     return out
 
@@ -120,19 +86,7 @@ def part_length(g, items:list[dict], cfg:EvalConfig, clf) -> dict:
             out['by_length'][str(m)] = dict(skipped=str(e))
             continue
         sc = Scorer(clips, g.sr, clf)
-        z_mix, _ = mix_latents(g, clips)
-        gen, _ = sample_clips(
-            g,
-            z_mix,
-            L,
-            mixes=[c['mix'] for c in clips],
-            w=d['w'],
-            guidance=d['guidance'],
-            steps=cfg.steps,
-            seed=cfg.seed,
-            harmony=d['harmony'],
-            h_mix=mix_harmonies(g, clips),
-        )
+        gen = sample_shipped(g, clips, cfg)
         n = len(clips)
         rows = {'generated': [sc(i, b, None)[0] for i, b in enumerate(gen)],
                 'true bass': [sc(i, c['bass'], None)[0] for i, c in enumerate(clips)],

@@ -29,7 +29,7 @@ from bass_ld.measure import (
 
 # %% auto #0
 __all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'shipped_settings', 'mix_latents', 'mix_harmonies',
-           'part_table', 'part_guidance', 'part_probe', 'part_codec']
+           'sample_shipped', 'part_table', 'part_guidance', 'part_probe', 'part_codec']
 
 # %% ../nbs/12_eval_parts.ipynb #24fde604
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking', 'probe')
@@ -143,6 +143,15 @@ def mix_harmonies(g, clips:list[dict]) -> np.ndarray:
     for c in clips:
         if 'h_mix' not in c: c['h_mix'] = frame_chroma(c['mix'], c['z_mix'].shape[-1], g.sr, g.ae.cfg.stride)
     return np.stack([c['h_mix'] for c in clips])
+
+def sample_shipped(g, clips:list[dict], cfg:EvalConfig, **kw) -> list:
+    "Decoded basses for `clips` sampled with the shipped settings (guidance, harmony, grounding kind); `kw` overrides."
+    d = shipped_settings(g)
+    z_mix, _ = mix_latents(g, clips)
+    kw = dict(w=d['w'], guidance=d['guidance'], kind=d['grounding_kind'], harmony=d['harmony'],
+              h_mix=mix_harmonies(g, clips)) | kw
+    return sample_clips(g, z_mix, len(clips[0]['mix']), mixes=[c['mix'] for c in clips], steps=cfg.steps, seed=cfg.seed,
+                        **kw)[0]
 
 # %% ../nbs/12_eval_parts.ipynb #dc218e62
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:

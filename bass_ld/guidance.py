@@ -11,7 +11,7 @@ __all__ = ['GUIDANCE', 'PHI', 'rescale_std', 'guidance_rescale']
 
 # %% ../nbs/08_guidance.ipynb #b0ae5f7c
 GUIDANCE = ('plain', 'rescaled')
-# the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12b_choose; below)
+# the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12c_choose; below)
 PHI = 0.9
 
 

@@ -165,7 +165,7 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
     return probe, card
 
 # %% ../nbs/10_harmony.ipynb #a6a263e6
-HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12b_choose; below)
+HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12c_choose; below)
 
 def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
                      strength:float=HARMONY, # step size per sampling step, in units of sigma_data

@@ -96,9 +96,9 @@ def test_wrong_files_for_training_and_evaluation(song, tmp_path, capsys):
     assert "embedder 'no_such_module:fn' cannot be loaded" in line
 
 def test_interrupted_generate_does_not_promise_a_resume(song, tmp_path, capsys, monkeypatch):
-    import bass_ld.cli as cli
+    import bass_ld.cli_generate as verbs
     def stop(a): raise KeyboardInterrupt
-    monkeypatch.setattr(cli, '_generate', stop)
+    monkeypatch.setattr(verbs, 'run_generate', stop)
     line = refused(['generate', song, '--out', tmp_path / 'bass.wav'], capsys)
     assert 'interrupted' in line and 'resume' not in line
 
