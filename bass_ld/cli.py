@@ -20,9 +20,8 @@ def run_evaluate(a):
     from bass_ld.pipeline import BassGenerator
     base = EvalConfig()
     f = (a.n or base.n) / base.n  # --n scales every part's size alike
-    sizes = {
-        k: max(2, round(getattr(base, k) * f)) for k in ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n')
-    }
+    parts = ('n', 'curve_n', 'style_n', 'length_n', 'codec_n', 'rank_n', 'probe_n')
+    sizes = {k: max(2, round(getattr(base, k) * f)) for k in parts}
     cfg = EvalConfig(
         split=a.split,
         steps=a.steps,

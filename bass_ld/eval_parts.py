@@ -50,7 +50,7 @@ class EvalConfig:
     style_n: int = 24
     strengths: tuple = (0.0, 0.25, 0.5, 1.0)
     grounding_kinds:tuple=('stats', 'nn')           # the shipped kind first; the others at the same strengths
-    probe_n:int=32  # clips for the latent-domain pitch probe
+    probe_n:int=24  # clips for the latent-domain pitch probe
     length_n: int = 6
     lengths: tuple = (1, 2, 4, 8)  # multiples of the training crop
     codec_n: int = 16
