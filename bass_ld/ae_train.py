@@ -118,7 +118,9 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
                       config:str='small', streams:str='both',
                       steps:int|None=None, batch:int|None=None, lr:float|None=None, crop_frames:int|None=None,
                       minutes:float|None=None, # stop after this much wall time (resume later with the same command)
-                      device=None, workers:int=0, seed:int=0, progress:bool=True):
+                      device=None, workers:int=0, seed:int=0, progress:bool=True,
+                      grad_accum:int=1, # micro-batches per step (`Trainer`): `batch` stays the global batch
+                     ):
     "Train (or resume) an autoencoder; when all steps are done, measure latent stats and export `out/model`."
     from bass_ld.dataset import PairDataset, read_manifest, stem_folder_items
     from bass_ld.train import Trainer, hardware
@@ -163,6 +165,7 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
         ckpt_every=250,
         minutes=minutes,
         device=device,
+        grad_accum=grad_accum,
         callbacks=[check],
         progress=progress,
         seed=seed,
@@ -180,14 +183,15 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
         crop_seconds=round(hp['crop_frames'] * cfg.stride / cfg.sr, 3),
         lr=hp['lr'],
         wall_minutes=round(tr.seconds / 60, 1),
-        hardware=hardware(tr.device),
+        hardware=hardware(tr.device), processes=tr.world, grad_accum=tr.grad_accum,
         parameters=sum(p.numel() for p in ae.parameters()),
         compression=round(cfg.compression, 2),
         front=cfg.front,
         latent_frame_rate=round(cfg.frame_rate, 3),
         valid=tr.valid[-1] if tr.valid else {},
     )
-    save_weights(Path(out) / 'model', ae.state_dict(), 'autoencoder', asdict(cfg), card)
+    if tr.acc.is_main_process:                                        # one process writes the export
+        save_weights(Path(out) / 'model', ae.state_dict(), 'autoencoder', asdict(cfg), card)
     return tr
 
 # %% ../nbs/05b_ae_train.ipynb #70e01aa4

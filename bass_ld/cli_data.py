@@ -119,6 +119,7 @@ def run_train(a):
         ('--batch', a.batch, True, 65536),
         ('--lr', a.lr, False, 1.0),
         ('--minutes', a.minutes, False, None),
+        ('--grad-accum', a.grad_accum, True, 4096),
     ]:
         _positive(name, v, integer, upper)
     if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'):
@@ -143,6 +144,7 @@ def run_train(a):
             workers=a.workers,
             seed=a.seed,
             progress=not a.quiet,
+            grad_accum=a.grad_accum,
         )
     elif a.model == 'probe':
         from bass_ld.harmony import train_pitch_probe
@@ -156,7 +158,7 @@ def run_train(a):
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
-                          progress=not a.quiet)
+                          progress=not a.quiet, grad_accum=a.grad_accum)
     else:
         from bass_ld.diffusion_train import train_diffusion
         extra = None
@@ -168,7 +170,8 @@ def run_train(a):
             extra = probe_loss(PitchProbe.from_pretrained(device='cpu'), a.pitch_loss)   # the shipped probe
         tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=a.features,
-                             extra=extra)
+                             extra=extra, grad_accum=a.grad_accum)
+    if not tr.acc.is_main_process: return tr                       # one process reports
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
     print(f"bass-ld train {a.model}: step {tr.step}/{tr.steps}, {tr.seconds / 60:.1f} min on {tr.device}; "
           + ', '.join(f'{k} {x:.3f}' for k, x in v.items() if k != 'step'))
@@ -201,7 +204,10 @@ def train_args(sub):
         '--streams', choices=['both', 'mix', 'bass'], default='both', help='autoencoder: what it learns to encode'
     )
     t.add_argument('--steps', type=int, default=None)
-    t.add_argument('--batch', type=int, default=None)
+    t.add_argument('--batch', type=int, default=None,
+                   help='the global batch: split over the processes (torchrun / accelerate launch) and --grad-accum')
+    t.add_argument('--grad-accum', type=int, default=1,
+                   help='micro-batches per optimizer step in each process (a big batch on a small device)')
     t.add_argument('--lr', type=float, default=None)
     t.add_argument(
         '--features',

@@ -125,6 +125,7 @@ def train_diffusion(
     extra=None,  # an added loss on the denoised estimate (`Denoiser.loss`), e.g. 10_harmony's `probe_loss`
     minutes: float | None = None,
     device=None,
+    grad_accum: int = 1,  # micro-batches per step (`Trainer`): `batch` stays the global batch
     seed: int = 0,
     progress: bool = True,
 ) -> Trainer:
@@ -156,6 +157,7 @@ def train_diffusion(
         ckpt_every=250,
         minutes=minutes,
         device=device,
+        grad_accum=grad_accum,
         callbacks=[DenoiseCheck(valid, hp['valid_every'], seed=seed)],
         progress=progress,
         seed=seed,
@@ -167,8 +169,10 @@ def train_diffusion(
                 batch=hp['batch'], crop_frames=hp['frames'], lr=hp['lr'], p_uncond=p_uncond, p_mean=p_mean, p_std=p_std,
                 features=features, **getattr(extra, 'card', {}),
                 wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
+                processes=tr.world, grad_accum=tr.grad_accum,
                 parameters=sum(p.numel() for p in den.parameters()), autoencoder=data.meta.get('autoencoder'),
                 frame_rate=data.meta.get('frame_rate'), valid=tr.valid[-1] if tr.valid else {})
-    save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',
-                 dict(unet=asdict(ucfg), sigma_data=den.sigma_data, features=features), card, dtype=torch.float16)
+    if tr.acc.is_main_process:                                        # one process writes the export
+        save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',
+                     dict(unet=asdict(ucfg), sigma_data=den.sigma_data, features=features), card, dtype=torch.float16)
     return tr

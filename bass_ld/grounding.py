@@ -218,7 +218,9 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
                  config:str='small', steps:int|None=None,
                  codec:float=0.5, # share of train stems also seen through the autoencoder (0: stems only)
                  autoencoder=None, # weights for the codec view (None: the shipped autoencoder)
-                 lr:float=2e-3, device=None, seed:int=0, progress:bool=True, limit:int|None=None) -> Trainer:
+                 lr:float=2e-3, device=None, seed:int=0, progress:bool=True, limit:int|None=None,
+                 grad_accum:int=1, # micro-batches per step (`Trainer`): the batch stays the global one
+                ) -> Trainer:
     "Train (or resume) the timbre classifier on the train split; exports `out/model` with held-out accuracies."
     from bass_ld.autoencoder import AutoEncoder
     hp = {**TIMBRE_TRAIN[config], **({'steps': steps} if steps else {})}
@@ -254,6 +256,7 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
         log_every=25,
         ckpt_every=250,
         device=device,
+        grad_accum=grad_accum,
         progress=progress,
         seed=seed,
     )
@@ -264,8 +267,10 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
     card = dict(data=f'{Path(data).name}: train split, {len(tr_items)} stems + {n_codec} codec reconstructions',
                 heldout=f'valid + test splits, {len(ho_items)} stems (other pieces)', steps=tr.step, batch=hp['batch'],
                 lr=lr, wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
+                processes=tr.world, grad_accum=tr.grad_accum,
                 parameters=sum(p.numel() for p in m.parameters()), **acc)
-    save_weights(out / 'model', m.state_dict(), 'timbre', asdict(clf.cfg), card)
+    if tr.acc.is_main_process:                                        # one process writes the export
+        save_weights(out / 'model', m.state_dict(), 'timbre', asdict(clf.cfg), card)
     tr.card = card
     return tr
 
