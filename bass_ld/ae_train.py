@@ -153,23 +153,9 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     ):  # on resume the checkpoint carries the basis
         fit_basis(model, items, streams=streams, seed=seed)
     check = ReconstructionCheck(valid, hp['valid_every'], streams=streams, seed=seed)
-    tr = Trainer(
-        model,
-        ae_loss,
-        batches,
-        out,
-        steps=hp['steps'],
-        lr=hp['lr'],
-        warmup=min(200, hp['steps'] // 10),
-        log_every=25,
-        ckpt_every=250,
-        minutes=minutes,
-        device=device,
-        grad_accum=grad_accum,
-        callbacks=[check],
-        progress=progress,
-        seed=seed,
-    )
+    tr = Trainer(model, ae_loss, batches, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10),
+                 log_every=25, ckpt_every=250, minutes=minutes, device=device, grad_accum=grad_accum,
+                 callbacks=[check], progress=progress, seed=seed)
     tr.fit()
     if not tr.done: return tr
     ae = tr.ema_model()

@@ -171,6 +171,7 @@ def run_train(a):
         tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=a.features,
                              extra=extra, grad_accum=a.grad_accum)
+    tr.close()
     if not tr.acc.is_main_process: return tr                       # one process reports
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
     print(f"bass-ld train {a.model}: step {tr.step}/{tr.steps}, {tr.seconds / 60:.1f} min on {tr.device}; "

@@ -145,23 +145,11 @@ def train_diffusion(
                          'cond': data.cond_channels if features else None})
     torch.manual_seed(seed)
     den = Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features)
-    tr = Trainer(
-        den,
-        partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra),
-        data,
-        out,
-        steps=hp['steps'],
-        lr=hp['lr'],
-        warmup=min(200, hp['steps'] // 10),
-        log_every=25,
-        ckpt_every=250,
-        minutes=minutes,
-        device=device,
-        grad_accum=grad_accum,
-        callbacks=[DenoiseCheck(valid, hp['valid_every'], seed=seed)],
-        progress=progress,
-        seed=seed,
-    )
+    loss = partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra)
+    check = DenoiseCheck(valid, hp['valid_every'], seed=seed)
+    tr = Trainer(den, loss, data, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10), log_every=25,
+                 ckpt_every=250, minutes=minutes, device=device, grad_accum=grad_accum, callbacks=[check],
+                 progress=progress, seed=seed)
     tr.fit()
     if not tr.done: return tr
     hours = sum(m.shape[-1] for m, _ in data.items) / (data.meta.get('frame_rate') or 1) / 3600

@@ -252,6 +252,13 @@ class Trainer:
     @property
     def done(self) -> bool: return self.step >= self.steps
 
+    def close(self):
+        "Wait for every process and end the process group (a multi-process run's last call; nothing to do alone)."
+        import torch.distributed as dist
+        if self.world > 1 and dist.is_initialized():
+            self.acc.wait_for_everyone()
+            dist.destroy_process_group()
+
 # %% ../nbs/03_train.ipynb #4a77cd4d
 def plot_history(history:list[dict], keys=None, ax=None, title:str|None=None):
     "Plot logged loss terms against steps (log scale); returns the axes."

@@ -48,6 +48,7 @@ def main():
         Path(a.out, 'record.json').write_text(json.dumps(dict(
             world=tr.world, steps=tr.step, weight=tr.model.weight.flatten().tolist(), bias=tr.model.bias.tolist(),
             loss=[h['loss'] for h in tr.history], processes=sorted(records, key=lambda r: r['rank']))))
+    tr.close()
 
 if __name__ == '__main__':
     sys.exit(main())
