@@ -39,45 +39,32 @@ def same_weights_every_step(rec) -> bool:
     a, b = (r['seen'] for r in rec['processes'])
     return len(a) == len(b) and all(x['weights'] == y['weights'] for x, y in zip(a, b))
 
-@pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    t = tmp_path_factory.mktemp('ddp')
-    return dict(one=single(t / 'one'), two=launch(t / 'two'), two_accum=launch(t / 'two_accum', '--accum', 2),
-                no_sync=launch(t / 'no_sync', '--no-sync'), tmp=t)
-
-def test_two_processes_hold_identical_weights_after_every_step(runs):
-    rec = runs['two']
-    assert rec['world'] == 2 and rec['steps'] == 12
-    assert same_weights_every_step(rec)
-
-def test_the_check_fails_without_gradient_synchronisation(runs):
-    assert not same_weights_every_step(runs['no_sync'])         # each process then follows its own half
-
-def test_each_process_gets_its_own_share_of_every_batch(runs):
-    for key in ('two', 'two_accum'):
-        a, b = (r['seen'] for r in runs[key]['processes'])
-        k = 2 if key == 'two_accum' else 1
-        for s in range(12):                                        # the k micro-batches of each step, per process
+def test_two_processes_train_as_one(tmp_path):
+    "One test (one pytest worker) for all that needs the shared runs: they take ~25 s to make."
+    one, two = single(tmp_path / 'one'), launch(tmp_path / 'two')
+    two_accum, no_sync = launch(tmp_path / 'two_accum', '--accum', 2), launch(tmp_path / 'no_sync', '--no-sync')
+    # both processes hold identical weights before every forward pass, and the check fails without gradient sync
+    assert two['world'] == 2 and two['steps'] == 12
+    assert same_weights_every_step(two) and same_weights_every_step(two_accum)
+    assert not same_weights_every_step(no_sync)                # each process then follows its own half
+    # each process gets its own share of every batch: no item twice, every item once
+    for rec, k in ((two, 1), (two_accum, 2)):
+        a, b = (r['seen'] for r in rec['processes'])
+        for s in range(12):                                    # the k micro-batches of each step, per process
             mine = [set(sum((x['idx'] for x in p[s * k:(s + 1) * k]), [])) for p in (a, b)]
-            assert not mine[0] & mine[1]                           # no item seen twice
-            assert len(mine[0]) == len(mine[1]) == 4               # and every item of the batch of 8 seen once
+            assert not mine[0] & mine[1] and len(mine[0]) == len(mine[1]) == 4
             assert max(mine[0] | mine[1]) - min(mine[0] | mine[1]) == 7
-
-def test_two_processes_match_one_with_the_same_global_batch(runs):
-    one = np.array(runs['one']['weight'] + runs['one']['bias'])
-    for key in ('two', 'two_accum'):
-        two = np.array(runs[key]['weight'] + runs[key]['bias'])
-        assert np.abs(two - one).max() < 1e-5, (key, one, two)     # float sums in another order, nothing more
-    assert runs['one']['loss'][-1] < 0.2 * runs['one']['loss'][0]  # and it learns
-
-def test_a_killed_two_process_run_resumes_exactly(runs):
-    out = runs['tmp'] / 'killed'
-    p = launch(out, '--die-after', 7, check=False)                 # both processes die after step 7 (checkpoint at 4)
-    assert not isinstance(p, dict) and p.returncode != 0
-    assert (out / 'last.safetensors').exists()
-    rec = launch(out)                                              # the same command again
+    # two processes end where one does on the same global batches (float sums in another order, nothing more)
+    w1 = np.array(one['weight'] + one['bias'])
+    for rec in (two, two_accum): assert np.abs(np.array(rec['weight'] + rec['bias']) - w1).max() < 1e-5
+    assert one['loss'][-1] < 0.2 * one['loss'][0]              # and it learns
+    # a killed two-process run resumes to exactly the weights of the uninterrupted one
+    out = tmp_path / 'killed'
+    p = launch(out, '--die-after', 7, check=False)             # both processes die after step 7 (checkpoint at 4)
+    assert not isinstance(p, dict) and p.returncode != 0 and (out / 'last.safetensors').exists()
+    rec = launch(out)                                          # the same command again
     assert rec['steps'] == 12 and len(rec['processes'][0]['seen']) == 8      # steps 5 .. 12 only
-    assert np.abs(np.array(rec['weight']) - np.array(runs['two']['weight'])).max() < 1e-6
+    assert np.abs(np.array(rec['weight']) - np.array(two['weight'])).max() < 1e-6
 
 def test_the_documented_multi_process_command_trains_and_exports(tmp_path):
     "`torchrun --nproc_per_node N -m bass_ld.cli train diffusion ...` at tiny size: one export, made by the main process."
