@@ -132,8 +132,10 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     cfg = AE_CONFIGS[config]
     root = Path(data)
     manifest = (root / 'manifest.jsonl').exists()
-    items = read_manifest(root, 'train') if manifest else stem_folder_items(root)
-    valid = (read_manifest(root, 'valid') if manifest else []) or items[:8]   # tiny datasets may have no valid split
+    every = None if manifest else stem_folder_items(root)
+    items = read_manifest(root, 'train') if manifest else [i for i in every if i['split'] == 'train']
+    valid = (read_manifest(root, 'valid') if manifest else [i for i in every if i['split'] == 'valid']) or items[:8]
+    # (tiny datasets may have no valid split)
     ds = PairDataset(items, crop=hp['crop_frames'] * cfg.stride / cfg.sr, seed=seed)
     def batches(epoch):
         ds.set_epoch(epoch)
@@ -193,7 +195,8 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
     from bass_ld.dataset import read_manifest, stem_folder_items, save_latents, read_latents
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
-    items = read_manifest(root, split) if (root / 'manifest.jsonl').exists() else stem_folder_items(root)
+    if (root / 'manifest.jsonl').exists(): items = read_manifest(root, split)
+    else: items = [i for i in stem_folder_items(root) if split is None or i['split'] == split]
     weights = hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in ae.state_dict().values())).hexdigest()[
         :16
     ]
@@ -208,6 +211,10 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
     )
     meta = json.loads(json.dumps(meta))                              # as a part file stores it (tuples become lists)
     clear_partials(out)
+    if out.exists():                                                 # done before, the same way: nothing to do
+        try: index, made, _ = read_latents(out, tensors=False)
+        except ValueError: index, made = {}, None
+        if made == meta and sorted(index) == sorted(it['id'] for it in items): return out
     parts = []
     for k in tqdm(range(0, len(items), shard), disable=not progress, desc='encode'):
         part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors')

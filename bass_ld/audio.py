@@ -6,8 +6,10 @@
 from __future__ import annotations
 import glob, io, os, math, base64, tempfile, contextlib
 from pathlib import Path
-import numpy as np, torch, torchaudio, soundfile as sf
+import numpy as np, torch
 from .core import atomic_path, clear_partials
+# soundfile and torchaudio are imported where they are used: training from pre-encoded latents imports this module
+# on machines without the audio stack
 
 # %% auto #0
 __all__ = ['SR', 'MIN_SR', 'MAX_SR', 'AUDIO_OUT', 'AudioError', 'to_mono', 'load_audio', 'rms_db', 'is_silent', 'loudness',
@@ -45,11 +47,13 @@ def to_mono(x, # samples: (time,), (channels, time) or (time, channels); numpy o
         raise AudioError(f"{_name(src)}: contains {int((~torch.isfinite(x)).sum())} NaN or infinite samples")
     if not (MIN_SR <= sr_in <= MAX_SR):
         raise AudioError(f"{_name(src)}: unsupported sample rate {sr_in} Hz (accepted: {MIN_SR}-{MAX_SR})")
+    import torchaudio
     if sr_in != sr: x = torchaudio.functional.resample(x, int(sr_in), int(sr))
     return x.contiguous()
 
 # %% ../nbs/01_audio.ipynb #53c482de
 def _read_soundfile(path, offset, duration, block=1 << 20):
+    import soundfile as sf
     with sf.SoundFile(str(path)) as f:
         sr = f.samplerate
         start = int(round(offset * sr)) if offset else 0
@@ -100,6 +104,7 @@ def loudness(x:torch.Tensor, sr:int=SR) -> float:
     "Integrated loudness in LUFS (ITU-R BS.1770-4); -inf for silence or audio shorter than one 400 ms block."
     x = torch.as_tensor(x).float()
     if x.numel() < int(0.4 * sr) or is_silent(x, -70): return -math.inf
+    import torchaudio
     v = float(torchaudio.functional.loudness(x[None], sr))
     return v if math.isfinite(v) else -math.inf
 
@@ -147,12 +152,14 @@ def save_audio(path, # .wav, .flac or .ogg
     fmt = {'wav': 'WAV', 'flac': 'FLAC', 'ogg': 'OGG'}.get(ext)
     if fmt is None: raise AudioError(f"{_name(path)}: unsupported output format '.{ext}' (use .wav, .flac or .ogg)")
     if subtype is None: subtype = 'VORBIS' if fmt == 'OGG' else 'PCM_16'
+    import soundfile as sf
     with atomic_path(path) as tmp: sf.write(str(tmp), a, sr, format=fmt, subtype=subtype)
     return path
 
 # %% ../nbs/01_audio.ipynb #82d4e9a9
 def mel_db(x:torch.Tensor, sr:int=SR, n_mels:int=96, hop:int=256, fmax:float|None=None) -> torch.Tensor:
     "Log-mel spectrogram in dB, shape (n_mels, frames)."
+    import torchaudio
     mel = torchaudio.transforms.MelSpectrogram(sr, n_fft=2048, hop_length=hop, n_mels=n_mels, f_min=20.0,
                                                f_max=fmax or sr / 2, power=2.0)
     return 10 * torch.log10(mel(torch.as_tensor(x).float()) + 1e-10)
@@ -169,6 +176,7 @@ def plot_spec(x:torch.Tensor, sr:int=SR, ax=None, title:str|None=None, fmax:floa
 
 def wav_bytes(x:torch.Tensor, sr:int=SR) -> bytes:
     "Encode `x` as 16-bit WAV bytes (clipped to ±1)."
+    import soundfile as sf
     buf = io.BytesIO()
     sf.write(buf, torch.as_tensor(x).detach().float().cpu().clamp(-1, 1).numpy(), sr, format='WAV', subtype='PCM_16')
     return buf.getvalue()

@@ -14,7 +14,8 @@ from .core import spare_inputs, busy_share, free_threads
 if 'OMP_WAIT_POLICY' not in os.environ: os.environ.setdefault('GOMP_SPINCOUNT', '20000')
 
 # %% auto #0
-__all__ = ['verb_parser', 'exit_code', 'run_dataset', 'dataset_args', 'run_train', 'train_args', 'run_encode', 'encode_args']
+__all__ = ['verb_parser', 'exit_code', 'run_dataset', 'dataset_args', 'encode_stems', 'run_train', 'train_args', 'run_encode',
+           'encode_args']
 
 # %% ../nbs/15_cli_data.ipynb #57cb6985
 def verb_parser(*args_fns) -> argparse.ArgumentParser:
@@ -113,6 +114,24 @@ def _positive(name, v, integer=True, upper=None):
         )
 
 # %% ../nbs/15_cli_data.ipynb #b3bd55f0
+def encode_stems(stems, # MUSDB18-style stem folders (`dataset.stem_folder_items`)
+                 out, # the latent file to write (kept if it already holds these tracks, encoded the same way)
+                 features:bool=False, device=None, progress:bool=True) -> Path:
+    """Encode stem folders with the shipped autoencoder, for `train diffusion --stems`. Under a multi-process launch
+    each machine's first process encodes; the others wait until the file holds every track."""
+    from bass_ld.dataset import stem_folder_items, read_latents
+    out, ids = Path(out), sorted(i['id'] for i in stem_folder_items(stems))
+    if int(os.environ.get('LOCAL_RANK', 0)) > 0:
+        while not (out.exists() and sorted(read_latents(out, tensors=False)[0]) == ids): time.sleep(1)
+        return out
+    from bass_ld.autoencoder import AutoEncoder
+    from bass_ld.ae_train import encode_dataset
+    from bass_ld.pitch import item_features
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return encode_dataset(AutoEncoder.from_pretrained(device=device), stems, out, progress=progress,
+                          features=item_features if features else None)
+
+# %% ../nbs/15_cli_data.ipynb #e0d8da3b
 def run_train(a):
     for name, v, integer, upper in [
         ('--steps', a.steps, True, 10**8),
@@ -124,6 +143,12 @@ def run_train(a):
         _positive(name, v, integer, upper)
     if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'):
         raise ValueError(f'--pitch-loss must be a number >= 0, not {a.pitch_loss}')
+    if a.model != 'diffusion' and (a.stems or a.init):
+        raise ValueError(f"--stems and --init are for `train diffusion`; train {a.model} reads --data")
+    if a.stems and a.data: raise ValueError('give --data (a `bass-ld encode` file) or --stems (stem folders), not both')
+    if not (a.data or a.stems):
+        raise ValueError(f"train {a.model} needs --data ({'a `bass-ld encode` file, or --stems' if a.model == 'diffusion' else 'a dataset folder'})")
+    if a.init and a.config: raise ValueError('--init trains the model it starts from, in its own size: drop --config')
     if a.model != 'autoencoder' and a.config in ('tiny-pca', 'small-pca'):
         raise ValueError(
             f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper"
@@ -168,9 +193,10 @@ def run_train(a):
             if not a.features:
                 raise ValueError('--pitch-loss needs --features (the labels come from the note channels)')
             extra = probe_loss(PitchProbe.from_pretrained(device='cpu'), a.pitch_loss)   # the shipped probe
-        tr = train_diffusion(a.data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
+        data = a.data or encode_stems(a.stems, Path(a.out) / 'latents.safetensors', a.features, a.device, not a.quiet)
+        tr = train_diffusion(data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=a.features,
-                             extra=extra, grad_accum=a.grad_accum)
+                             extra=extra, grad_accum=a.grad_accum, init=a.init)
     tr.close()
     if not tr.acc.is_main_process: return tr                       # one process reports
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
@@ -183,14 +209,17 @@ def run_train(a):
     )
     return tr
 
-# %% ../nbs/15_cli_data.ipynb #8c5a284f
+# %% ../nbs/15_cli_data.ipynb #b4f657e3
 def train_args(sub):
     "The `train` verb's options."
     t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
     t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre', 'probe'])
-    t.add_argument(
-        '--data', required=True, help='dataset folder (autoencoder, timbre, probe) or latent file (diffusion)'
-    )
+    t.add_argument('--data', default=None,
+                   help='dataset folder or stem folders (autoencoder, timbre, probe), or latent file (diffusion)')
+    t.add_argument('--stems', default=None, help='diffusion: MUSDB18-style stem folders, encoded into OUT/latents.safetensors '
+                   'with the shipped autoencoder (instead of --data)')
+    t.add_argument('--init', default=None, help="diffusion: fine-tune from these weights ('shipped', or a run folder) "
+                   'instead of training from scratch')
     t.add_argument('--latents', default=None, help="probe only: the dataset's `bass-ld encode` file")
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
     t.add_argument(

@@ -197,7 +197,8 @@ def generate_args(sub):
     )
     g.add_argument('--midi', default=None, help='also transcribe the (best) bass into this MIDI file')
     g.add_argument('--sampler', choices=['heun', 'stochastic', 'euler'], default=D.sampler)
-    g.add_argument('--weights', default=None, help='diffusion weights (default: the shipped model)')
+    g.add_argument('--weights', '--diffusion', dest='weights', default=None,
+                   help='diffusion weights: a `bass-ld train diffusion` run folder or NAME.safetensors (default: shipped)')
     g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
     g.add_argument(
         '--probe',

@@ -81,39 +81,56 @@ def save_weights(path, # NAME, NAME.safetensors or NAME.json: both files are wri
                  config:dict, # what rebuilds the model
                  card:dict|None=None, # model card: data, steps, wall time, hardware, metrics
                  dtype:torch.dtype|None=None, # store floating tensors in this dtype (e.g. torch.float16)
+                 shard_bytes:int|None=None, # above this size, NAME-0000k-of-0000n.safetensors files of at most this
                 ) -> Path:
-    "Write `state` to NAME.safetensors and `kind`/`config`/`card` to NAME.json, each atomically."
+    """Write `state` to NAME.safetensors (or shards of it, listed in the JSON) and `kind`/`config`/`card` to NAME.json,
+    each atomically."""
     from safetensors.torch import save_file
     stem = Path(path).with_suffix('') if Path(path).suffix in ('.safetensors', '.json') else Path(path)
     cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v
     tensors = {k: cast(v.detach()).contiguous().cpu() for k, v in state.items()}
-    info = dict(kind=kind, config=config, card=card or {})
-    with atomic_path(stem.with_suffix('.safetensors')) as t:
-        save_file(tensors, str(t), metadata={'kind': kind, 'config': json.dumps(config)})
+    md = {'kind': kind, 'config': json.dumps(config)}
+    files = {stem.name + '.safetensors': list(tensors)}
+    if shard_bytes and sum(v.numel() * v.element_size() for v in tensors.values()) > shard_bytes:
+        from huggingface_hub import split_torch_state_dict_into_shards
+        files = split_torch_state_dict_into_shards(tensors, filename_pattern=stem.name + '{suffix}.safetensors',
+                                                   max_shard_size=shard_bytes).filename_to_tensors
+    for name, keys in files.items():
+        with atomic_path(stem.parent / name) as t: save_file({k: tensors[k] for k in keys}, str(t), metadata=md)
+    shards = sorted(files) if len(files) > 1 else None
+    info = dict(kind=kind, config=config, card=card or {}, **({'shards': shards} if shards else {}))
     with atomic_path(stem.with_suffix('.json')) as t: t.write_text(json.dumps(info, indent=1) + '\n')
-    return stem.with_suffix('.safetensors')
+    for old in [stem.with_suffix('.safetensors'), *stem.parent.glob(stem.name + '-*-of-*.safetensors')]:
+        if old.name not in files: old.unlink(missing_ok=True)      # what an earlier export of another layout left
+    return stem.parent / (shards[0] if shards else stem.name + '.safetensors')
+
+def _read_tensors(st:Path) -> tuple[dict, dict]:
+    from safetensors import safe_open
+    if not st.is_file(): raise CheckpointError(f"'{st}': no such weights file")
+    try:
+        with safe_open(str(st), 'pt') as f: return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+    except Exception as e: raise CheckpointError(f"'{st}' is not a readable safetensors file ({e})") from None
 
 def load_weights(path, # NAME, NAME.safetensors or NAME.json
                  kind:str|None=None, # refuse files of another kind
                 ) -> tuple[dict, dict]:
-    "Read weights written by `save_weights`: returns (state dict in float32, info dict with kind/config/card)."
-    from safetensors import safe_open
+    """Read weights written by `save_weights` (one file or its shards): returns (state dict in float32, info dict with
+    kind/config/card)."""
     stem = Path(path).with_suffix('') if Path(path).suffix in ('.safetensors', '.json') else Path(path)
     st, js = stem.with_suffix('.safetensors'), stem.with_suffix('.json')
-    if not st.is_file(): raise CheckpointError(f"'{st}': no such weights file")
+    if not (st.is_file() or js.is_file()): raise CheckpointError(f"'{st}': no such weights file")
     try:
-        with safe_open(str(st), 'pt') as f:
-            md = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as e: raise CheckpointError(f"'{st}' is not a readable safetensors file ({e})") from None
-    try:
-        info = (
-            json.loads(js.read_text())
-            if js.is_file()
-            else dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
-        )
+        info = json.loads(js.read_text()) if js.is_file() else None
     except (ValueError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"'{js if js.is_file() else st}': its config is not valid JSON ({e})") from None
+        raise CheckpointError(f"'{js}': its config is not valid JSON ({e})") from None
+    shards = info.get('shards') if isinstance(info, dict) else None
+    state, md = {}, {}
+    for f in ([stem.parent / n for n in shards] if isinstance(shards, list) else [st]):
+        part, md = _read_tensors(f)
+        state.update(part)
+    if info is None:
+        try: info = dict(kind=md.get('kind'), config=json.loads(md.get('config', '{}')), card={})
+        except ValueError as e: raise CheckpointError(f"'{st}': its config is not valid JSON ({e})") from None
     if (
         not isinstance(info, dict)
         or not isinstance(info.get('config'), dict)

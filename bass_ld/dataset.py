@@ -6,12 +6,12 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-import numpy as np, torch, soundfile as sf
+import numpy as np, torch
 from .audio import SR, load_audio, rms_db, AudioError, atomic_path
 from .data import BASS_TIMBRES, rng_for, DataError
 
 # %% auto #0
-__all__ = ['LABELS', 'STEM_NAMES', 'AUDIO_EXTS', 'read_manifest', 'stem_folder_items', 'PairDataset', 'save_latents',
+__all__ = ['LABELS', 'STEM_NAMES', 'AUDIO_EXTS', 'SPLITS', 'read_manifest', 'stem_folder_items', 'PairDataset', 'save_latents',
            'read_latents', 'LatentPairDataset']
 
 # %% ../nbs/02b_dataset.ipynb #c09e1764
@@ -53,12 +53,10 @@ def read_manifest(root, # a folder built by `bass-ld dataset`
 def _find(folder:Path, name:str):
     return next((p for e in AUDIO_EXTS for p in [folder / f'{name}{e}'] if p.is_file()), None)
 
-def stem_folder_items(root, # folder of track folders, or one track folder
-                      ) -> list[dict]:
-    "Items for MUSDB18-style track folders: each needs a `bass` stem and at least one other stem."
-    root = Path(root)
-    if not root.is_dir(): raise DataError(f"'{root}' is not a folder")
-    folders = [root] if _find(root, 'bass') else sorted(p for p in root.iterdir() if p.is_dir())
+SPLITS = ('train', 'valid', 'test')
+
+def _track_items(folders:list, split:str|None) -> list[dict]:
+    import soundfile as sf
     items = []
     for f in folders:
         bass = _find(f, 'bass')
@@ -68,9 +66,36 @@ def stem_folder_items(root, # folder of track folders, or one track folder
         except Exception as e: raise AudioError(f"'{f}': unreadable stem ({e})") from e
         dur = min(i.duration for i in info)
         if dur <= 0: raise AudioError(f"'{f}': a stem is empty")
-        items.append(dict(id=f.name, mix=[str(p) for p in stems], bass=str(bass), duration=dur, label=-1, split=None))
+        items.append(dict(id=f.name, mix=[str(p) for p in stems], bass=str(bass), duration=dur, label=-1, split=split))
+    return items
+
+def stem_folder_items(root, # folder of track folders, or one track folder
+                      valid_share:float=0.1, # of the train tracks, held out as `valid` (from 5 tracks up)
+                      ) -> list[dict]:
+    """Items for MUSDB18-style track folders: each needs a `bass` stem and at least one other stem. Folders named
+    `train`, `valid`, `test` above the track folders give the split (MUSDB18's layout); otherwise every track is
+    `train`, and from 5 train tracks up a `valid_share` of them (chosen by a hash of the name: stable) is `valid`."""
+    import hashlib
+    root = Path(root)
+    if not root.is_dir(): raise DataError(f"'{root}' is not a folder")
+    if _find(root, 'bass'): items = _track_items([root], None)
+    else:
+        subs = sorted(p for p in root.iterdir() if p.is_dir())
+        items = _track_items([p for p in subs if p.name not in SPLITS], None)
+        for p in subs:
+            if p.name in SPLITS: items += _track_items(sorted(q for q in p.iterdir() if q.is_dir()), p.name)
     if not items:
         raise DataError(f"'{root}': no track folder with a bass stem and another stem ({', '.join(STEM_NAMES)})")
+    seen = set()
+    for it in items:
+        if it['id'] in seen: raise DataError(f"'{root}': two track folders are named '{it['id']}' (rename one)")
+        seen.add(it['id'])
+    free = [it for it in items if it['split'] in (None, 'train')]
+    if len(free) >= 5 and not any(it['split'] == 'valid' for it in items):
+        by_hash = sorted(free, key=lambda it: hashlib.sha1(it['id'].encode()).hexdigest())
+        for it in by_hash[:max(1, round(valid_share * len(free)))]: it['split'] = 'valid'
+    for it in free:
+        if it['split'] is None: it['split'] = 'train'
     return items
 
 # %% ../nbs/02b_dataset.ipynb #e9a9d8ba

@@ -120,3 +120,32 @@ def test_training_killed_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, 
     a, b = load_file(str(tmp_path / 'whole' / 'model.safetensors')), load_file(str(tmp_path / 'cut' / 'model.safetensors'))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert not list((tmp_path / 'cut').glob('.*'))                                            # the resumed run removed it
+
+def test_finetune_on_own_stems(tmp_path, bass_ld_cmd):
+    "`train diffusion --stems DIR --init shipped` encodes MUSDB-style stems, fine-tunes the shipped model, and the run generates."
+    stems = tmp_path / 'stems'
+    for k, name in enumerate(['example', 'example2']):
+        d = stems / f'Artist - Song {k}'
+        d.mkdir(parents=True)
+        n = 8 * SR
+        sf.write(d / 'bass.wav', load_audio(EXAMPLES / f'{name}_bass.flac').numpy()[:n], SR)
+        sf.write(d / 'other.wav', load_audio(EXAMPLES / f'{name}_mix.flac').numpy()[:n], SR)
+    out = tmp_path / 'run'
+    r = run(bass_ld_cmd, 'train', 'diffusion', '--stems', stems, '--init', 'shipped', '--out', out, '--steps', 4,
+            '--batch', 4, '--device', 'cpu', '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert 'exported' in r.stdout and (out / 'latents.safetensors').exists()
+    tuned, shipped = Denoiser.from_pretrained(out, device='cpu'), Denoiser.from_pretrained(device='cpu')
+    assert tuned.card['fine_tuned_from']['init'] == 'shipped' and tuned.card['steps'] == 4
+    assert tuned.card['fine_tuned_from']['steps'] == shipped.card['steps']
+    assert 'latents.safetensors: train split, 2 pairs' in tuned.card['data']
+    a, b = tuned.state_dict(), shipped.state_dict()
+    change = torch.cat([(a[k] - b[k]).flatten() for k in a]).norm() / torch.cat([b[k].flatten() for k in b]).norm()
+    assert 0 < float(change) < 0.02                                 # moved, but from the shipped weights, not afresh
+    r = run(bass_ld_cmd, 'generate', stems / 'Artist - Song 0' / 'other.wav', '--diffusion', out, '--out',
+            tmp_path / 'bass.wav', '--steps', 4, '--seed', 1, '--quiet')
+    assert r.returncode == 0, r.stderr
+    assert sf.info(tmp_path / 'bass.wav').frames == 8 * SR
+    r = run(bass_ld_cmd, 'train', 'diffusion', '--stems', stems, '--init', WEIGHTS / 'autoencoder', '--out',
+            tmp_path / 'bad', '--steps', 2, '--quiet')
+    assert r.returncode != 0 and "not the 'diffusion'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
