@@ -118,10 +118,11 @@ def encode_stems(stems, # MUSDB18-style stem folders (`dataset.stem_folder_items
                  out, # the latent file to write (kept if it already holds these tracks, encoded the same way)
                  features:bool=False, device=None, progress:bool=True) -> Path:
     """Encode stem folders with the shipped autoencoder, for `train diffusion --stems`. Under a multi-process launch
-    each machine's first process encodes; the others wait until the file holds every track."""
+    the main process encodes and the others wait until the file holds every track (several machines share the run
+    folder, as they must for checkpoints)."""
     from bass_ld.dataset import stem_folder_items, read_latents
     out, ids = Path(out), sorted(i['id'] for i in stem_folder_items(stems))
-    if int(os.environ.get('LOCAL_RANK', 0)) > 0:
+    if int(os.environ.get('RANK', 0)) > 0:
         while not (out.exists() and sorted(read_latents(out, tensors=False)[0]) == ids): time.sleep(1)
         return out
     from bass_ld.autoencoder import AutoEncoder

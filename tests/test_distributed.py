@@ -82,3 +82,28 @@ def test_the_documented_multi_process_command_trains_and_exports(tmp_path):
     card = json.loads((tmp_path / 'run' / 'model.json').read_text())['card']
     assert (card['steps'], card['batch'], card['processes'], card['grad_accum']) == (4, 8, 2, 2)
     assert p.stdout.count('exported') == 1                       # one process reports
+
+def test_the_documented_multi_node_command_fine_tunes_on_stems(tmp_path):
+    """Two "machines" (two torchrun agents on this one, one process each, meeting at a rendezvous address), training
+    from stem folders: the main process encodes them once, the other waits for the file, and one export is made."""
+    import soundfile as sf
+    from bass_ld.audio import SR, load_audio
+    stems = tmp_path / 'stems'
+    for k, name in enumerate(['example', 'example2']):
+        (stems / f'track{k}').mkdir(parents=True)
+        for stem, f in (('bass', 'bass'), ('other', 'mix')):
+            sf.write(stems / f'track{k}' / f'{stem}.wav', load_audio(ROOT / 'bass_ld' / 'examples' / f'{name}_{f}.flac').numpy()[:6 * SR], SR)
+    port = free_port()
+    def node(rank):
+        cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes', '2', '--node_rank', str(rank), '--nproc_per_node',
+               '1', '--master_addr', '127.0.0.1', '--master_port', str(port), '-m', 'bass_ld.cli', '--threads', '1', 'train',
+               'diffusion', '--stems', str(stems), '--out', str(tmp_path / 'run'), '--config', 'tiny', '--steps', '4',
+               '--batch', '4', '--device', 'cpu', '--quiet']
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, 'PYTHONPATH': str(ROOT), 'OMP_NUM_THREADS': '1'})
+    procs = [node(0), node(1)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs[0][1][-2000:] + outs[1][1][-2000:]
+    card = json.loads((tmp_path / 'run' / 'model.json').read_text())['card']
+    assert (card['steps'], card['processes']) == (4, 2) and 'latents.safetensors: train split, 2 pairs' in card['data']
+    assert sum(o.count('exported') for o, _ in outs) == 1                # one process reports, one export
