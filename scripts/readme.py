@@ -2,7 +2,7 @@
 """Render README.md from nbs/index.ipynb (nbdev_readme needs quarto, which cannot be installed offline).
 
 Markdown cells are copied; code cells become ```python blocks followed by their text output; cells whose first
-line is `#| hide` are left out. A markdown line `<!-- include: PATH -->` (PATH relative to the repository root) is
+line is `#| hide` (or `#| docs`: run only by scripts/docs.py) are left out. A markdown line `<!-- include: PATH -->` (PATH relative to the repository root) is
 replaced by that file's text, so tables written by commands (e.g. `bass-ld evaluate`) reach the README untyped.
 Images linked as `images/...` (relative to nbs/) are linked as `nbs/images/...` from the repository root.
 
@@ -22,7 +22,7 @@ def render(nb_path) -> str:
     out = ['<!-- generated from nbs/index.ipynb by scripts/readme.py: edit the notebook, not this file -->\n']
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
-        if not src or src.startswith('#| hide'): continue
+        if not src or src.startswith('#| hide') or src.startswith('#| docs'): continue   # docs: the site's only
         if c['cell_type'] == 'markdown': out.append(_include(src).replace('](images/', '](nbs/images/') + '\n'); continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip('\n')
         out.append(f'```python\n{code}\n```\n')

@@ -17,6 +17,8 @@ have_fluidsynth() { ldconfig -p 2>/dev/null | grep -q 'libfluidsynth\.so'; }
 need=""
 { have_fluidsynth && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; } || need="libfluidsynth3 fluid-soundfont-gm"
 command -v mma >/dev/null 2>&1 || need="$need mma"
+# dev: the documentation test reads the built site in a headless Chromium
+[ -n "$extra" ] && ! command -v chromium >/dev/null 2>&1 && need="$need chromium"
 if [ -n "$need" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "== installing Debian packages:$need (FluidSynth and its GM SoundFont render the data; mma arranges grooves)"
@@ -26,6 +28,7 @@ if [ -n "$need" ]; then
     echo "bass_ld renders its training data with FluidSynth: install libfluidsynth (Debian: apt-get install libfluidsynth3 fluid-soundfont-gm) and run this again." >&2
     exit 1
   else
+    case "$need" in *chromium*) echo "note: 'chromium' is not installed (Debian: apt-get install chromium); the documentation's browser test is skipped." >&2;; esac
     case "$need" in *mma*) echo "note: 'mma' is not installed (Debian: apt-get install mma); \`bass-ld dataset\` will build the corpus source only and its tests are skipped." >&2;; esac
   fi
 fi
