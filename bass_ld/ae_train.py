@@ -214,7 +214,9 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
     if out.exists():                                                 # done before, the same way: nothing to do
         try: index, made, _ = read_latents(out, tensors=False)
         except ValueError: index, made = {}, None
-        if made == meta and sorted(index) == sorted(it['id'] for it in items): return out
+        if made == meta and sorted(index) == sorted(it['id'] for it in items):
+            for part in out.parent.glob(f'.{out.stem}.part*.safetensors'): part.unlink()   # a kill's leftovers
+            return out
     parts = []
     for k in tqdm(range(0, len(items), shard), disable=not progress, desc='encode'):
         part = out.with_name(f'.{out.stem}.part{k // shard:05d}.safetensors')

@@ -23,9 +23,9 @@ DECODED = """async () => {
 }"""
 
 
-@pytest.fixture(scope='module')
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp('docs') / 'site'
+def build(tmp_path):
+    "The landing page, 01_audio and the API reference, served on a free local port."
+    out = tmp_path / 'site'
     r = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'docs.py'), '--only', '01_audio', '--out', str(out)],
                        capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -37,22 +37,26 @@ def site(tmp_path_factory):
     handler = functools.partial(Quiet, directory=str(out))
     server = http.server.ThreadingHTTPServer(('127.0.0.1', port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield out, f'http://127.0.0.1:{port}'
-    server.shutdown()
+    return out, f'http://127.0.0.1:{port}', server
 
 
-@pytest.fixture(scope='module')
-def page(site):
+def test_site_in_a_browser(tmp_path):
+    "One test, so that one pytest worker builds the site (the build folder is shared)."
     from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--autoplay-policy=no-user-gesture-required'])
-        pg = browser.new_page()
-        yield pg
-        browser.close()
+    out, url, server = build(tmp_path)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+            page = browser.new_page()
+            pages_render_with_figures_and_audio_that_plays(out, url, page)
+            api_reference_lists_every_public_name_with_its_parameters(out, url, page)
+            search_finds_grounding_and_no_link_is_broken(out, url, page)
+            browser.close()
+    finally:
+        server.shutdown()
 
 
-def test_pages_render_with_figures_and_audio_that_plays(site, page):
-    out, url = site
+def pages_render_with_figures_and_audio_that_plays(out, url, page):
     page.goto(f'{url}/index.html')
     assert 'bass_ld' in page.title() and page.locator('h1').first.inner_text().strip().startswith('bass_ld')
     assert 'Quickstart' in page.inner_text('main')
@@ -67,8 +71,7 @@ def test_pages_render_with_figures_and_audio_that_plays(site, page):
     assert api.count() >= 1
 
 
-def test_api_reference_lists_every_public_name_with_its_parameters(site, page):
-    out, url = site
+def api_reference_lists_every_public_name_with_its_parameters(out, url, page):
     page.goto(f'{url}/api/pipeline.html')
     gen = page.locator('[id="bass_ld.pipeline.BassGenerator.generate"]')
     assert gen.count() == 1
@@ -83,8 +86,7 @@ def test_api_reference_lists_every_public_name_with_its_parameters(site, page):
     assert missing == []
 
 
-def test_search_finds_grounding_and_no_link_is_broken(site, page):
-    out, url = site
+def search_finds_grounding_and_no_link_is_broken(out, url, page):
     page.goto(f'{url}/search.html?q=grounding')
     page.wait_for_selector('#search-results ul.search li', timeout=30_000)
     hits = page.locator('#search-results ul.search li a').all_inner_texts()
