@@ -51,5 +51,22 @@ def _docments(app, what, name, obj, options, lines):
     if fields: lines.extend(['', *fields])
 
 
+# Math renders offline: MathJax's TeX-to-HTML bundle and its fonts (1.6 MB), taken from the sphinx-mathjax-offline
+# package, instead of Sphinx's default CDN address (a reader without a network would see raw TeX).
+mathjax_path = 'mathjax/tex-chtml.js'
+
+
+def _copy_mathjax(app, exc):
+    import importlib.util, shutil
+    if exc is not None: return
+    src = Path(importlib.util.find_spec('sphinx-mathjax-offline').origin).parent / 'static' / 'mathjax'
+    dst = Path(app.outdir) / '_static' / 'mathjax'
+    (dst / 'output' / 'chtml' / 'fonts').mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src / 'tex-chtml.js', dst / 'tex-chtml.js')
+    shutil.copytree(src / 'output' / 'chtml' / 'fonts' / 'woff-v2', dst / 'output' / 'chtml' / 'fonts' / 'woff-v2',
+                    dirs_exist_ok=True)
+
+
 def setup(app):
     app.connect('autodoc-process-docstring', _docments)
+    app.connect('build-finished', _copy_mathjax)
