@@ -15,8 +15,8 @@ from .dataset import read_latents, DataError
 from .diffusion import Denoiser, P_MEAN, P_STD, edm_scalings, karras_sigmas
 
 # %% auto #0
-__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'diffusion_loss', 'start_from',
-           'train_diffusion']
+__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'diffusion_loss', 'train_diffusion',
+           'start_from']
 
 # %% ../nbs/07b_diffusion_train.ipynb #6dc59582
 class LatentCrops:
@@ -142,22 +142,6 @@ def diffusion_loss(
         batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra
     )
 
-# %% ../nbs/07b_diffusion_train.ipynb #2667f444
-def start_from(init, # 'shipped', or trained diffusion weights: a run folder or NAME(.safetensors|.json)
-               data:LatentCrops, features:bool) -> Denoiser:
-    """The trained model a fine-tune starts from, refused in one line if it cannot read `data`: other latent channels,
-    another autoencoder's latents, or pitch features on one side only."""
-    den = Denoiser.from_pretrained(None if str(init) == 'shipped' else init, device='cpu')
-    name = 'the shipped model' if str(init) == 'shipped' else f"'{init}'"
-    if den.features != features:
-        raise ValueError(f"{name} was trained {'with' if den.features else 'without'} --features; "
-                         f"train {'with' if den.features else 'without'} it too")
-    ae, made = den.card.get('autoencoder'), data.meta.get('autoencoder')
-    if den.net.cfg.latent != data.channels or (ae and made and ae != made):
-        raise ValueError(f"{name} reads latents of another autoencoder than these ({data.channels} channels): encode "
-                         f"the data with the autoencoder it was trained with")
-    return den
-
 # %% ../nbs/07b_diffusion_train.ipynb #fb8f4e6d
 def train_diffusion(
     latents,  # file written by `bass-ld encode`
@@ -225,3 +209,19 @@ def train_diffusion(
                      dict(unet=asdict(ucfg), sigma_data=den.sigma_data, features=features), card, dtype=torch.float16,
                      shard_bytes=shard_bytes)
     return tr
+
+# %% ../nbs/07b_diffusion_train.ipynb #2667f444
+def start_from(init, # 'shipped', or trained diffusion weights: a run folder or NAME(.safetensors|.json)
+               data:LatentCrops, features:bool) -> Denoiser:
+    """The trained model a fine-tune starts from, refused in one line if it cannot read `data`: other latent channels,
+    another autoencoder's latents, or pitch features on one side only."""
+    den = Denoiser.from_pretrained(None if str(init) == 'shipped' else init, device='cpu')
+    name = 'the shipped model' if str(init) == 'shipped' else f"'{init}'"
+    if den.features != features:
+        raise ValueError(f"{name} was trained {'with' if den.features else 'without'} --features; "
+                         f"train {'with' if den.features else 'without'} it too")
+    ae, made = den.card.get('autoencoder'), data.meta.get('autoencoder')
+    if den.net.cfg.latent != data.channels or (ae and made and ae != made):
+        raise ValueError(f"{name} reads latents of another autoencoder than these ({data.channels} channels): encode "
+                         f"the data with the autoencoder it was trained with")
+    return den

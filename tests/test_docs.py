@@ -92,3 +92,10 @@ def search_finds_grounding_and_no_link_is_broken(out, url, page):
     hits = page.locator('#search-results ul.search li a').all_inner_texts()
     assert any('grounding' in h.lower() for h in hits), hits
     assert docs.broken_links(out) == []
+
+
+def test_docs_command_refuses_bad_options(capsys):
+    assert docs.main(['--only', 'no_such_notebook']) == 2
+    assert docs.main(['--clip', '0']) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['docs: no notebook named no_such_notebook in nbs/', 'docs: --clip must be a number of seconds above 0, not 0.0']
