@@ -21,7 +21,7 @@ command -v mma >/dev/null 2>&1 || need="$need mma"
 [ -n "$extra" ] && ! command -v chromium >/dev/null 2>&1 && need="$need chromium"
 if [ -n "$need" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "== installing Debian packages:$need (FluidSynth and its GM SoundFont render the data; mma arranges grooves)"
+    echo "== installing Debian packages:$need (FluidSynth and its GM SoundFont render the data; mma arranges grooves; chromium reads the docs in the dev tests)"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   elif ! have_fluidsynth; then
