@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 import numpy as np, torch
 from .audio import SR, load_audio, rms_db, AudioError, atomic_path
-from .data import BASS_TIMBRES, rng_for, DataError
+from .data import BASS_TIMBRES, SPLITS, rng_for, DataError
 
 # %% auto #0
-__all__ = ['LABELS', 'STEM_NAMES', 'AUDIO_EXTS', 'SPLITS', 'read_manifest', 'stem_folder_items', 'PairDataset', 'save_latents',
-           'read_latents', 'LatentPairDataset']
+__all__ = ['LABELS', 'STEM_NAMES', 'AUDIO_EXTS', 'SPLIT_NAMES', 'read_manifest', 'stem_folder_items', 'PairDataset',
+           'save_latents', 'read_latents', 'LatentPairDataset']
 
 # %% ../nbs/02b_dataset.ipynb #c09e1764
 LABELS = sorted(BASS_TIMBRES)     # timbre label names; index = class id; -1 for unlabelled stems
@@ -53,7 +53,7 @@ def read_manifest(root, # a folder built by `bass-ld dataset`
 def _find(folder:Path, name:str):
     return next((p for e in AUDIO_EXTS for p in [folder / f'{name}{e}'] if p.is_file()), None)
 
-SPLITS = ('train', 'valid', 'test')
+SPLIT_NAMES = tuple(name for name, _ in SPLITS)   # 'train', 'valid', 'test': also folder names in MUSDB18's layout
 
 def _track_items(folders:list, split:str|None) -> list[dict]:
     import soundfile as sf
@@ -81,9 +81,9 @@ def stem_folder_items(root, # folder of track folders, or one track folder
     if _find(root, 'bass'): items = _track_items([root], None)
     else:
         subs = sorted(p for p in root.iterdir() if p.is_dir())
-        items = _track_items([p for p in subs if p.name not in SPLITS], None)
+        items = _track_items([p for p in subs if p.name not in SPLIT_NAMES], None)
         for p in subs:
-            if p.name in SPLITS: items += _track_items(sorted(q for q in p.iterdir() if q.is_dir()), p.name)
+            if p.name in SPLIT_NAMES: items += _track_items(sorted(q for q in p.iterdir() if q.is_dir()), p.name)
     if not items:
         raise DataError(f"'{root}': no track folder with a bass stem and another stem ({', '.join(STEM_NAMES)})")
     seen = set()
