@@ -24,4 +24,4 @@ echo "== 2/3 nbdev_test over every notebook, each in a process of its own"
 python scripts/run_notebooks.py "$jobs"
 
 echo "== 3/3 pytest tests/"
-python -m pytest -q -n "$jobs" tests "$@"
+python -m pytest -q -n "$jobs" --dist loadgroup tests "$@"   # loadgroup: a module marked xdist_group stays on one worker

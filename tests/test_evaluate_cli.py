@@ -2,6 +2,9 @@
 import json, subprocess
 import pytest
 
+# one worker runs this module (test.sh: --dist loadgroup), so the rendered dataset below is built once, not per worker
+pytestmark = pytest.mark.xdist_group('evaluate')
+
 @pytest.fixture(scope='module')
 def pairs(tmp_path_factory, bass_ld_cmd):
     d = tmp_path_factory.mktemp('eval') / 'pairs'
