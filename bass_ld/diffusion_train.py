@@ -15,8 +15,8 @@ from .dataset import read_latents, DataError
 from .diffusion import Denoiser, P_MEAN, P_STD, edm_scalings, karras_sigmas
 
 # %% auto #0
-__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'diffusion_loss', 'train_diffusion',
-           'start_from']
+__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'new_denoiser', 'diffusion_loss',
+           'train_diffusion', 'start_from']
 
 # %% ../nbs/07b_diffusion_train.ipynb #6dc59582
 class LatentCrops:
@@ -134,6 +134,13 @@ class DenoiseCheck:
         if tr.step % self.every and not tr.done: return
         tr.valid.append(dict(step=tr.step, **self.measure(tr.ema_model())))
 
+# %% ../nbs/07b_diffusion_train.ipynb #673279ae
+def new_denoiser(config:str, data:LatentCrops, features:bool=False) -> Denoiser:
+    "An untrained denoiser of size `config` for `data`'s channels, with σ_data measured on `data`."
+    ucfg = UNetConfig(**{**asdict(UNET_CONFIGS[config]), 'latent': data.channels,
+                         'cond': data.cond_channels if features else None})
+    return Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features)
+
 # %% ../nbs/07b_diffusion_train.ipynb #37700472
 def diffusion_loss(
     den: Denoiser, batch: dict, p_uncond: float = 0.1, p_mean: float = P_MEAN, p_std: float = P_STD, extra=None
@@ -182,11 +189,9 @@ def train_diffusion(
     torch.manual_seed(seed)
     if init is not None:                                             # its size, its σ_data and its weights
         den = start_from(init, data, features)
-        ucfg, start = den.net.cfg, dict(init=str(init), steps=den.card.get('steps'), data=den.card.get('data'))
-    else:
-        ucfg = UNetConfig(**{**asdict(UNET_CONFIGS[config]), 'latent': data.channels,
-                             'cond': data.cond_channels if features else None})
-        den, start = Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features), None
+        start = dict(init=str(init), steps=den.card.get('steps'), data=den.card.get('data'))
+    else: den, start = new_denoiser(config, data, features), None
+    ucfg = den.net.cfg
     loss = partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra)
     check = DenoiseCheck(valid, hp['valid_every'], seed=seed)
     if compile: den.net.compile()                                    # in place: the state dict keeps its names

@@ -10,18 +10,20 @@ cells flagged `docs` run only here) and are cached in `build/docs_cache` under a
 reads (the library, its weights' cards, `nbs/results`): an unchanged notebook is not run again. Embedded audio is
 cut to `--clip` seconds and stored as MP3, so the site stays small. The built site is not committed.
 """
-import argparse, base64, hashlib, io, json, os, re, shutil, sys, time
+import argparse, base64, hashlib, io, logging, os, re, shutil, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from readme import include  # noqa: E402  (the README's <!-- include: PATH --> lines, filled the same way)
 
 ROOT = Path(__file__).resolve().parent.parent
 NBS, BUILD = ROOT / 'nbs', ROOT / 'build'
 SRC, CACHE = BUILD / 'docs_src', BUILD / 'docs_cache'
 SKIP = {'slow', 'gpu', 'eval: false'}          # settings.ini's tst_flags (but `docs`) and nbdev's eval: false
 AUDIO = re.compile(r"data:audio/wav;base64,([A-Za-z0-9+/=]+)")
-INCLUDE = re.compile(r'^<!-- include: (\S+) -->$', re.M)
 
 
 def directives(src:str) -> list[str]:
@@ -100,7 +102,7 @@ def prepare(nb, name:str, modules:dict, pages:list[str]):
     cells = []
     for c in nb.cells:
         if c.cell_type == 'markdown':
-            c.source = INCLUDE.sub(lambda m: (ROOT / m.group(1)).read_text(encoding='utf-8').strip('\n'), c.source)
+            c.source = include(c.source)
         elif c.cell_type == 'code':
             ds = directives(c.source)
             tags = set(c.metadata.get('tags', []))
@@ -134,16 +136,11 @@ def data_entries(m:str) -> str:
         if inspect.isroutine(obj) or inspect.isclass(obj) or inspect.ismodule(obj): continue
         line = next((l for l in src if re.match(rf'{re.escape(name)}\s*(:[^=]*)?=', l)), '')
         note = line.split('  # ', 1)[1].strip() if '  # ' in line else ''
-        value = repr(obj) if not isinstance(obj, logging_type()) else f'logging.getLogger({obj.name!r})'
+        value = f'logging.getLogger({obj.name!r})' if isinstance(obj, logging.Logger) else repr(obj)
         out.append(f'.. py:data:: {name}\n   :module: bass_ld.{m}\n'
                    + (f'   :value: {value}\n' if len(value) <= 70 and '\n' not in value else '')
                    + (f'\n   {note}\n' if note else '') + '\n')
     return ''.join(out)
-
-
-def logging_type():
-    import logging
-    return logging.Logger
 
 
 def api_pages(modules:dict, pages:list[str]):

@@ -19,14 +19,9 @@ import torch
 
 def throughput(config:str, latents, batch:int, frames:int, device, compile:bool, features:bool, steps:int=30) -> float:
     "Optimizer steps per second of a throw-away copy of the model on random crops of the real shape (after warm-up)."
-    from bass_ld.diffusion import Denoiser
-    from bass_ld.diffusion_train import LatentCrops
-    from bass_ld.unet import UNET_CONFIGS, UNetConfig, UNet1d
-    from dataclasses import asdict
+    from bass_ld.diffusion_train import LatentCrops, new_denoiser
     data = LatentCrops(latents, 'train', frames, batch, features=features)
-    cfg = UNetConfig(**{**asdict(UNET_CONFIGS[config]), 'latent': data.channels,
-                        'cond': data.cond_channels if features else None})
-    den = Denoiser(UNet1d(cfg), features=features).to(device)
+    den = new_denoiser(config, data, features).to(device)
     if compile: den.net.compile()
     opt = torch.optim.AdamW(den.parameters(), lr=1e-4)
     x = torch.randn(batch, data.channels, frames, device=device)

@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r'^<!-- include: (\S+) -->$', re.M)
 
-def _include(md:str) -> str:
+def include(md:str) -> str:
+    "Each `<!-- include: PATH -->` line replaced by that file's text."
     return INCLUDE.sub(lambda m: (ROOT / m.group(1)).read_text(encoding='utf-8').strip('\n'), md)
 
 def render(nb_path) -> str:
@@ -23,7 +24,7 @@ def render(nb_path) -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip('\n')
         if not src or src.startswith('#| hide') or src.startswith('#| docs'): continue   # docs: the site's only
-        if c['cell_type'] == 'markdown': out.append(_include(src).replace('](images/', '](nbs/images/') + '\n'); continue
+        if c['cell_type'] == 'markdown': out.append(include(src).replace('](images/', '](nbs/images/') + '\n'); continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip('\n')
         out.append(f'```python\n{code}\n```\n')
         texts = [''.join(o.get('text', '')) or ''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', [])]
