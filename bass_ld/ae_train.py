@@ -13,7 +13,7 @@ from .core import save_weights, load_state_strict, load_pretrained
 from .autoencoder import AutoEncoder, AE_CONFIGS, ae_loss, logmel_l1, spectral_distance, stft_frames
 
 # %% auto #0
-__all__ = ['AE_TRAIN', 'latent_stats', 'fit_basis', 'ReconstructionCheck', 'train_autoencoder', 'encode_dataset',
+__all__ = ['AE_TRAIN', 'latent_stats', 'fit_basis', 'ReconstructionCheck', 'train_autoencoder', 'weights_hash', 'encode_dataset',
            'opus_roundtrip', 'compare_with_opus', 'results_table']
 
 # %% ../nbs/05b_ae_train.ipynb #4f757e07
@@ -183,23 +183,27 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
     return tr
 
 # %% ../nbs/05b_ae_train.ipynb #70e01aa4
+def weights_hash(m:torch.nn.Module) -> str:
+    "A short hash of a model's weights and buffers: which model made a latent file."
+    import hashlib
+    return hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in m.state_dict().values())).hexdigest()[:16]
+
+# %% ../nbs/05b_ae_train.ipynb #5a977ac9
 def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or stem folders
                    out, # output .safetensors
                    split:str|None=None, shard:int=100, progress:bool=True,
-                   features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents
+                   features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents (a `bass`
+    # entry replaces the bass latent; a `made_by` attribute is recorded in the file's metadata)
                   ) -> Path:
     """Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame
     features."""
-    import hashlib
     from bass_ld.audio import load_audio, clear_partials
     from bass_ld.dataset import read_manifest, stem_folder_items, save_latents, read_latents
     from tqdm.auto import tqdm
     root, out = Path(data), Path(out)
     if (root / 'manifest.jsonl').exists(): items = read_manifest(root, split)
     else: items = [i for i in stem_folder_items(root) if split is None or i['split'] == split]
-    weights = hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in ae.state_dict().values())).hexdigest()[
-        :16
-    ]
+    weights = weights_hash(ae)
     meta = dict(
         autoencoder=asdict(ae.cfg),
         weights=weights,
@@ -208,6 +212,7 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
         source=str(root),
         split=split,
         features=getattr(features, '__name__', None) if features else None,
+        **({'features_from': features.made_by} if hasattr(features, 'made_by') else {}),   # e.g. the note codec's weights
     )
     meta = json.loads(json.dumps(meta))                              # as a part file stores it (tuples become lists)
     clear_partials(out)
@@ -231,8 +236,8 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
             n = max(len(mix), len(bass))
             mix, bass = F.pad(mix, (0, n - len(mix))), F.pad(bass, (0, n - len(bass)))
             z = ae.encode(torch.stack([mix, bass]))
-            lat[it['id']] = dict(mix=z[0], bass=z[1], label=it['label'], split=it.get('split'),
-                                 **(features(it, mix, bass, z.shape[-1]) if features else {}))
+            lat[it['id']] = dict(mix=z[0], bass=z[1], label=it['label'], split=it.get('split')) | (
+                features(it, mix, bass, z.shape[-1]) if features else {})     # features may replace the bass latent
         save_latents(part, lat, meta=meta)
     merged = {}
     for part in parts:

@@ -28,17 +28,18 @@ def choose_defaults(g, # a `BassGenerator`
     clips = eval_clips(read_manifest(data, 'valid'), L, n, g.sr)
     if len(clips) < 2: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on")
     zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
-    C = g.ae.cfg.latent
+    C = g.sound_channels
     sample = lambda w, phi, ground=None: generate_latent(
         g.den, zm, steps=steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi), ground=ground
-    )[:, :C]
-    spread = {str(phi): {str(w): float(sample(w, phi).flatten(1).std(1).mean()) for w in spread_ws} for phi in phis}
+    )
+    spread = {str(phi): {str(w): float(sample(w, phi)[:, :C].flatten(1).std(1).mean()) for w in spread_ws}
+              for phi in phis}
     worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
     phi = float(min(worst, key=worst.get))
     say(f'choose: phi {phi} (worst spread {worst[str(phi)]:.1%})')
     by_w = {}
     for w in ws:
-        ys = [g.ae.decode(z, length=L) for z in sample(w, phi)]
+        ys = [g.decode(z, L) for z in sample(w, phi)]
         by_w[str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
                             onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))
     fit = {w: (r['harmonic']['mean'] + r['onset_f1']['mean']) / 2 for w, r in by_w.items()}
@@ -49,7 +50,7 @@ def choose_defaults(g, # a `BassGenerator`
     sweep = {}
     for s in strengths:
         ground = g.on_latent(harmony_guidance(g.probe, H, s, g.den.sigma_data)) if s and g.probe is not None else None
-        ys = [g.ae.decode(z, length=L) for z in sample(w, phi, ground)]
+        ys = [g.decode(z, L) for z in sample(w, phi, ground)]
         sweep[str(s)] = round(float(np.nanmean([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)])), 4)
     harmony = (
         min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true)) if g.probe is not None else 0.0

@@ -32,7 +32,7 @@ def run_evaluate(a):
         sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None,
         **sizes,
     )
-    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, device=a.device)
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, codec=a.codec, device=a.device)
     if a.choose:                                                  # the shipped defaults, chosen on the valid split
         from bass_ld.choose import choose_defaults
         from bass_ld.audio import writable_path, atomic_path
@@ -93,6 +93,8 @@ def evaluate_args(sub):
     )
     v.add_argument('--weights', default=None, help='diffusion weights (default: shipped)')
     v.add_argument('--autoencoder', default=None, help='autoencoder weights (default: shipped)')
+    v.add_argument('--codec', default=None, help="note codec weights ('shipped' or a run), for a diffusion model "
+                   'trained on its latents')
     v.add_argument(
         '--choose',
         default=None,

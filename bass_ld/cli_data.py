@@ -144,12 +144,15 @@ def run_train(a):
         _positive(name, v, integer, upper)
     if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'):
         raise ValueError(f'--pitch-loss must be a number >= 0, not {a.pitch_loss}')
-    if a.model != 'diffusion' and (a.stems or a.init):
-        raise ValueError(f"--stems and --init are for `train diffusion`; train {a.model} reads --data")
+    if a.model != 'diffusion' and a.stems:
+        raise ValueError(f"--stems is for `train diffusion`; train {a.model} reads --data")
+    if a.model not in ('diffusion', 'codec') and a.init:
+        raise ValueError(f"--init is for `train diffusion` and `train codec`; train {a.model} starts from scratch")
     if a.stems and a.data: raise ValueError('give --data (a `bass-ld encode` file) or --stems (stem folders), not both')
     if not (a.data or a.stems):
         raise ValueError(f"train {a.model} needs --data ({'a `bass-ld encode` file, or --stems' if a.model == 'diffusion' else 'a dataset folder'})")
-    if a.init and a.config: raise ValueError('--init trains the model it starts from, in its own size: drop --config')
+    if a.init and a.config and a.model == 'diffusion':
+        raise ValueError('--init trains the model it starts from, in its own size: drop --config')
     if a.model != 'autoencoder' and a.config in ('tiny-pca', 'small-pca'):
         raise ValueError(
             f"--config {a.config} is an autoencoder front end; {a.model} configs are tiny, small and paper"
@@ -181,6 +184,11 @@ def run_train(a):
         print(f"bass-ld train probe: {card['wall_minutes']:.1f} min; valid accuracy {card['valid_accuracy']:.3f} "
               f"(majority class {card['valid_majority']:.3f}); exported {Path(a.out) / 'model.safetensors'}")
         return probe
+    elif a.model == 'codec':
+        from bass_ld.note_codec import train_note_codec
+        tr = train_note_codec(a.data, a.out, config=a.config or 'small', init=None if a.init == 'none' else a.init or 'shipped',
+                              steps=a.steps, batch=a.batch, lr=a.lr, minutes=a.minutes, device=a.device,
+                              grad_accum=a.grad_accum, seed=a.seed, progress=not a.quiet)
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
@@ -214,20 +222,21 @@ def run_train(a):
 def train_args(sub):
     "The `train` verb's options."
     t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
-    t.add_argument('model', choices=['autoencoder', 'diffusion', 'timbre', 'probe'])
+    t.add_argument('model', choices=['autoencoder', 'codec', 'diffusion', 'timbre', 'probe'])
     t.add_argument('--data', default=None,
-                   help='dataset folder or stem folders (autoencoder, timbre, probe), or latent file (diffusion)')
+                   help='dataset folder or stem folders (autoencoder, codec, timbre, probe), or latent file (diffusion)')
     t.add_argument('--stems', default=None, help='diffusion: MUSDB18-style stem folders, encoded into OUT/latents.safetensors '
                    'with the shipped autoencoder (instead of --data)')
     t.add_argument('--init', default=None, help="diffusion: fine-tune from these weights ('shipped', or a run folder) "
-                   'instead of training from scratch')
+                   "instead of training from scratch; codec: the autoencoder it is built on (default 'shipped'; "
+                   "'none': from scratch)")
     t.add_argument('--latents', default=None, help="probe only: the dataset's `bass-ld encode` file")
     t.add_argument('--out', required=True, help='run folder: checkpoints, audio samples, exported model')
     t.add_argument(
         '--config',
         choices=['tiny', 'small', 'paper', 'tiny-pca', 'small-pca'],
         default=None,
-        help="model size (default small; timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the "
+        help="model size (default small; codec, timbre: tiny, small); autoencoder only: tiny-pca, small-pca (the "
              "spectral-basis "
         "front end of the shipped model, and the autoencoder's default)",
     )
@@ -266,10 +275,14 @@ def run_encode(a):
     from bass_ld.autoencoder import AutoEncoder
     from bass_ld.ae_train import encode_dataset
     from bass_ld.dataset import LatentPairDataset
-    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
-    t = time.time()
     from bass_ld.pitch import item_features
-    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet, features=item_features)
+    ae = AutoEncoder.from_pretrained(a.weights, device=a.device)
+    features = item_features
+    if a.codec:                                  # the bass latent from the note codec: its timbre channels
+        from bass_ld.note_codec import NoteCodec, codec_features
+        features = codec_features(NoteCodec.from_pretrained(None if a.codec == 'shipped' else a.codec, device=a.device))
+    t = time.time()
+    out = encode_dataset(ae, a.data, a.out, split=a.split, progress=not a.quiet, features=features)
     ds = LatentPairDataset(out)
     print(
         f"encoded {len(ds)} pairs of {a.data} into {out} ({out.stat().st_size / 1e6:.1f} MB, {time.time() - t:.0f} s)"
@@ -283,6 +296,8 @@ def encode_args(sub):
     e.add_argument('--out', required=True, help='output .safetensors (resumes if interrupted)')
     e.add_argument('--split', default=None, choices=['train', 'valid', 'test'], help='only this split (default: all)')
     e.add_argument('--weights', default=None, help='autoencoder weights (default: the shipped model)')
+    e.add_argument('--codec', default=None, help="encode the bass with this note codec ('shipped' or a run folder; "
+                   '06c_note_codec): timbre channels as the bass latent, beside the notes')
     e.add_argument('--device', default=None)
     e.add_argument('--quiet', action='store_true')
     e.set_defaults(func=run_encode)

@@ -60,7 +60,7 @@ def run_generate(a):
         if path: writable_path(path, exts or ('wav', 'flac', 'ogg'), what)
     for r in range(1, a.variations + 1) if a.variations > 1 else ():         # ranked files: any rank may get any seed
         for k in range(a.variations): spare_inputs(ins, [o.with_name(f'{o.stem}.var{r}-seed{a.seed + k}{o.suffix}')])
-    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, device=a.device)
+    g = BassGenerator.from_pretrained(a.autoencoder, a.weights, probe=a.probe, codec=a.codec, device=a.device)
     mix = load_audio(a.mix, g.sr)
     style = g.style_latent(a.style) if a.style else None          # a bad reference fails before any sampling
     t = time.time()
@@ -200,6 +200,8 @@ def generate_args(sub):
     g.add_argument('--weights', '--diffusion', dest='weights', default=None,
                    help='diffusion weights: a `bass-ld train diffusion` run folder or NAME.safetensors (default: shipped)')
     g.add_argument('--autoencoder', default=None, help='autoencoder weights (default: the shipped model)')
+    g.add_argument('--codec', default=None, help="note codec weights ('shipped' or a `bass-ld train codec` run) for a "
+                   'diffusion model trained on its latents (06c_note_codec)')
     g.add_argument(
         '--probe',
         default=None,

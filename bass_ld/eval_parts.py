@@ -105,7 +105,7 @@ def sample_clips(g, # a `BassGenerator`
                  h_mix=None, # (B, 12, T) the mixes' `frame_chroma`
                  mixes=None, # the clips' mix audio: needed by a model with pitch features (`BassGenerator.condition`)
                 ) -> tuple:
-    "Decoded basses (list of (samples,) tensors) and their latents (B, C, T)."
+    "Decoded basses (list of (samples,) tensors) and the sound channels of their latents (B, C, T)."
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
     from bass_ld.grounding import grounding_fn
@@ -121,8 +121,7 @@ def sample_clips(g, # a `BassGenerator`
         z = torch.stack([generate_latent(g.den, cond[i], steps=steps, w=w, seed=seed + i, rescale=rescale,
                                          ground=g.on_latent(then(grounding_fn(refs[i], strength, kind), steer(i))))
                          for i in range(len(z_mix))])
-    z = z[:, : g.ae.cfg.latent]  # the note channels of a model with features are not audio
-    return [g.ae.decode(zi, length=samples).cpu() for zi in z], z.cpu()
+    return [g.decode(zi, samples).cpu() for zi in z], z[:, : g.sound_channels].cpu()   # (the note channels: not sound)
 
 # %% ../nbs/12_eval_parts.ipynb #774baebb
 def shipped_settings(g) -> dict:
@@ -205,7 +204,7 @@ def part_guidance(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
     "Latent spread, flatness, loudness and fit against w, plain vs rescaled guidance."
     L = len(clips[0]['mix'])
     z_mix, _ = mix_latents(g, clips)
-    data_std = float(torch.stack([g.ae.encode(c['bass']) for c in clips]).flatten(1).std(1).mean())
+    data_std = float(torch.stack([g.sound_latent(c['bass']) for c in clips]).flatten(1).std(1).mean())
     out = dict(data_latent_std=round(data_std, 4), plain={}, rescaled={})
     for w in cfg.ws:
         for kind in ('plain', 'rescaled'):
@@ -230,10 +229,10 @@ def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
     from bass_ld.harmony import bass_labels
     from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
     NOTE_SCALE, NOTE_OFFSET = torch.tensor(NOTE_SCALE), torch.tensor(NOTE_OFFSET)
-    if g.probe is None: return dict(skipped='no pitch probe is loaded')
+    if g.probe is None and g.codec is None: return dict(skipped='no pitch probe is loaded')
     d = shipped_settings(g)
     z_mix, _ = mix_latents(g, clips)
-    n, T, C = len(clips), z_mix.shape[-1], g.ae.cfg.latent
+    n, T, C = len(clips), z_mix.shape[-1], g.sound_channels
     # (B, 12, T), 1 at each frame's strongest class
     chroma = torch.from_numpy(mix_harmonies(g, clips))
     labels = [bass_labels(c['bass'], T, g.sr, g.ae.cfg.stride) for c in clips]
@@ -242,11 +241,14 @@ def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
     share = lambda hit: bootstrap_ci([float(hit[i][voiced[i]].float().mean()) for i in ok])  # per clip, sounding frames
 
     def score(z):
-        "Pitch-class accuracy of the frames read, and the mix's chroma at the class read (harmonic agreement)."
-        with torch.no_grad(): read = g.probe(z[:, :C].float()).argmax(-1)          # (B, T)
+        """Pitch-class accuracy of the frames read, and the mix's chroma at the class read (harmonic agreement); with a
+        note codec the frames are read off the note channels, which is what its decoder plays."""
+        notes = (z[:, C:C + 12].float() / NOTE_SCALE[:12, None] + NOTE_OFFSET[:12, None]).argmax(1)
+        if g.codec is not None: read = notes
+        else:
+            with torch.no_grad(): read = g.probe(z[:, :C].float()).argmax(-1)      # (B, T)
         r = dict(pitch_class=share(read == pc), agreement=share(torch.gather(chroma, 1, read[:, None])[:, 0]))
-        if z.shape[1] > C:                          # a model that also writes the bass's notes as channels (06b_pitch)
-            notes = (z[:, C:C + 12].float() / NOTE_SCALE[:12, None] + NOTE_OFFSET[:12, None]).argmax(1)
+        if z.shape[1] > C and g.codec is None:      # a model that also writes the bass's notes as channels (06b_pitch)
             r |= dict(
                 notes_pitch_class=share(notes == pc),
                 notes_agreement=share(torch.gather(chroma, 1, notes[:, None])[:, 0]),
@@ -257,7 +259,7 @@ def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
     other = [(i + n // 2) % n for i in range(n)]
     sample = lambda cond, w, kind: generate_latent(g.den, cond, steps=cfg.steps, w=w, seed=cfg.seed,
                                                    rescale=guidance_rescale(kind, d['phi'], d['per']))
-    true = torch.stack([g.ae.encode(c['bass']) for c in clips])
+    true = torch.stack([g.encode_bass(c['bass']) for c in clips])
     rows = {'true bass': score(true), OTHER: score(true[other]),
             'with the mix (w = 1)': score(sample(cond, 1.0, 'plain')),
             'null condition (w = 0)': score(sample(cond, 0.0, 'plain')),

@@ -15,6 +15,7 @@ from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS, mix_features
+from .note_codec import NoteCodec
 from fastcore.basics import patch
 from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
                                SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
@@ -26,10 +27,17 @@ __all__ = ['BassGenerator', 'Variation']
 class BassGenerator:
     "Generate a bass stem for a mix with the latent diffusion model."
     def __init__(
-        self, ae: AutoEncoder, den: Denoiser, probe: PitchProbe | None = None
-    ):  # reads pitch off this autoencoder's bass latents; None: no harmony guidance
+        self, ae: AutoEncoder, den: Denoiser,
+        probe: PitchProbe | None = None,  # reads pitch off this autoencoder's bass latents; None: no harmony guidance
+        codec: NoteCodec | None = None,  # the bass comes from this note codec (06c): den generates timbre + notes
+    ):
         extra = NOTE_CHANNELS if getattr(den, 'features', False) else 0
-        if den.net.cfg.latent != ae.cfg.latent + extra:
+        if codec is not None:
+            if not den.features or den.net.cfg.latent != codec.channels:
+                raise ValueError(f'the diffusion model generates {den.net.cfg.latent} channels, the note codec reads '
+                                 f'{codec.channels} (a model trained on its latents, with --features)')
+            if probe is not None: raise ValueError('the pitch probe reads autoencoder latents, not note-codec latents')
+        elif den.net.cfg.latent != ae.cfg.latent + extra:
             raise ValueError(
                 f'the diffusion model generates {den.net.cfg.latent} channels, the autoencoder makes {ae.cfg.latent}'
                 + (f' (+ {extra} note channels)' if extra else '')
@@ -39,6 +47,7 @@ class BassGenerator:
                 f'the pitch probe reads {probe.cfg.latent}-channel latents, the autoencoder makes {ae.cfg.latent}'
             )
         self.ae, self.den, self.probe = ae, den.to(ae.device), probe.to(ae.device) if probe is not None else None
+        self.codec = codec.to(ae.device) if codec is not None else None
 
     @classmethod
     def from_pretrained(
@@ -46,13 +55,16 @@ class BassGenerator:
         autoencoder=None,  # weights (NAME, run folder) or None for the shipped autoencoder
         diffusion=None,  # weights (NAME, run folder) or None for the shipped diffusion model
         probe=None,  # pitch probe weights; None: the shipped one with the shipped autoencoder, none with another
+        codec=None,  # note codec weights (06c), for a diffusion model trained on its latents; 'shipped' for ours
         device=None,
     ) -> 'BassGenerator':
         "Load the shipped models (or the given weights) on `device` (default: cuda → mps → cpu)."
         dev = default_device(device)
-        pp = PitchProbe.from_pretrained(probe, device=dev) if probe is not None or autoencoder is None else None
+        nc = NoteCodec.from_pretrained(None if codec == 'shipped' else codec, device=dev) if codec is not None else None
+        with_probe = nc is None and (probe is not None or autoencoder is None)
+        pp = PitchProbe.from_pretrained(probe, device=dev) if with_probe else None
         return cls(
-            AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp
+            AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp, nc
         )
 
     @property
@@ -77,20 +89,46 @@ class BassGenerator:
         f = torch.from_numpy(mix_features(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride)).to(z_mix)
         return torch.cat([z_mix, f], -2)
 
+    @property
+    def sound_channels(self) -> int:
+        "How many of the generated channels are sound (the rest are note channels): the autoencoder's, or the timbre."
+        return self.codec.cfg.timbre if self.codec is not None else self.ae.cfg.latent
+
+    def sound_latent(self, bass) -> torch.Tensor:
+        "The sound channels of a bass recording: its autoencoder latent, or the note codec's timbre channels."
+        return self.codec.timbre(bass) if self.codec is not None else self.ae.encode(bass)
+
     def on_latent(self, fn):
-        """A `ground`-style fn applied to the autoencoder's channels only (a model with features also generates note
-        channels)."""
-        C = self.ae.cfg.latent
+        """A `ground`-style fn applied to the bass latent's sound channels only: the autoencoder's, or the note
+        codec's timbre (a model with features also generates note channels, which grounding leaves to the mix)."""
+        C = self.sound_channels
         if fn is None or not self.den.features: return fn
         return lambda d, sigma: torch.cat([fn(d[:, :C], sigma), d[:, C:]], 1)
 
     def style_latent(self, style, # reference bass: a file path, or audio like `mix`
                      sr:int|None=None) -> torch.Tensor:
-        "The grounding target: latent frames of the sounding part of a reference bass recording."
+        """The grounding target: latent frames of the sounding part of a reference bass recording (with a note codec,
+        its timbre channels only)."""
+        enc = self.ae if self.codec is None else _TimbreEncoder(self.codec)
         if isinstance(style, (str, Path)):
             from bass_ld.audio import load_audio
-            return reference_latent(self.ae, load_audio(style, self.sr), self.sr, src=f"'{style}'")
-        return reference_latent(self.ae, style, sr or self.sr)
+            return reference_latent(enc, load_audio(style, self.sr), self.sr, src=f"'{style}'")
+        return reference_latent(enc, style, sr or self.sr)
+
+    def decode(self, z, # generated latent (channels, frames)
+               length:int) -> torch.Tensor:
+        "The bass audio of a generated latent: through the note codec, or the autoencoder (its own channels)."
+        if self.codec is not None: return self.codec.decode(z, length=length)
+        return self.ae.decode(z[: self.ae.cfg.latent], length=length)
+
+    def encode_bass(self, bass) -> torch.Tensor:
+        "A bass recording's latent as the diffusion model generates it (the note codec transcribes its notes)."
+        return self.codec.encode(bass) if self.codec is not None else self.ae.encode(bass)
+
+
+class _TimbreEncoder:
+    "The note codec's timbre channels, seen as an autoencoder by `reference_latent`."
+    def __init__(self, codec:NoteCodec): self.cfg, self.encode = codec.ae.cfg, codec.timbre
 
 # %% ../nbs/11_pipeline.ipynb #eb28fe6e
 @patch
@@ -146,8 +184,9 @@ def generate(
             self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data
         )
         ground = then(ground, steer)
-    if keep is not None: ground = then(ground, keep_frames(z_keep, keep_mask))   # last: the kept frames stay exact
-    ground = self.on_latent(ground)
+    kept_fn = keep_frames(z_keep, keep_mask) if keep is not None else None      # last: the kept frames stay exact
+    if self.codec is None: ground = self.on_latent(then(ground, kept_fn))
+    else: ground = then(self.on_latent(ground), kept_fn)              # (the codec's kept frames keep their notes too)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -171,7 +210,7 @@ def generate(
     )
     if bar: bar.close()
     y = check_output(
-        self.ae.decode(z[: self.ae.cfg.latent], length=len(x)).cpu(),
+        self.decode(z, len(x)).cpu(),
         f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps',
     )
     if keep is None: return y
@@ -192,7 +231,7 @@ def _kept(self:BassGenerator, keep, sr:int, regions, n:int) -> tuple:
     kept = torch.nn.functional.pad(kept, (0, max(0, n - len(kept))))[:n]
     regions = check_regions(regions, n / self.sr)
     stride = self.ae.cfg.stride
-    z_keep = self.ae.encode(kept)
+    z_keep = self.encode_bass(kept)
     T = z_keep.shape[-1]
     keep_mask = torch.ones(T, dtype=torch.bool)
     for t0, t1 in regions:                                          # frames touching a region are generated
