@@ -20,7 +20,7 @@ def choose_defaults(g, # a `BassGenerator`
     "The sampling defaults for `g`'s models, chosen on the valid split (φ, then w, then the harmony strength)."
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
-    from bass_ld.harmony import harmony_guidance, frame_chroma
+    from bass_ld.harmony import frame_chroma
     from bass_ld.pipeline import SamplingConfig
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     frames = g.den.card.get('crop_frames', 64)
@@ -49,11 +49,12 @@ def choose_defaults(g, # a `BassGenerator`
     H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
     sweep = {}
     for s in strengths:
-        ground = g.on_latent(harmony_guidance(g.probe, H, s, g.den.sigma_data)) if s and g.probe is not None else None
+        ground = g.steer(H, s)
         ys = [g.decode(z, L) for z in sample(w, phi, ground)]
         sweep[str(s)] = round(float(np.nanmean([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)])), 4)
     harmony = (
-        min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true)) if g.probe is not None else 0.0
+        min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true))
+        if g.probe is not None or g.codec is not None else 0.0
     )
     say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
     shipped = SamplingConfig()

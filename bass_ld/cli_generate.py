@@ -77,7 +77,7 @@ def run_generate(a):
     if a.together: save_audio(a.together, (mix + bass).clamp(-1, 1), g.sr)
     harm = (
         f'harmony {a.harmony:g}'
-        if g.probe is not None
+        if g.probe is not None or g.codec is not None
         else 'harmony off (no pitch probe for this autoencoder: --probe)'
     )
     how = f"{c.steps} {c.sampler} steps, {c.guidance} guidance w {c.w:g}, {harm}, seed {c.seed}"

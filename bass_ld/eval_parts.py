@@ -101,7 +101,7 @@ def sample_clips(g, # a `BassGenerator`
                  guidance:str='rescaled', steps:int=25, seed:int=0,
                  refs:list|None=None, # per-clip reference latents to ground towards, or None
                  strength:float=1.0, kind:str='stats',
-                 harmony:float=0.0, # harmony guidance strength (10_harmony; needs `g.probe` and `h_mix`)
+                 harmony:float=0.0, # harmony guidance strength (10_harmony; needs `h_mix`, and a probe or a note codec)
                  h_mix=None, # (B, 12, T) the mixes' `frame_chroma`
                  mixes=None, # the clips' mix audio: needed by a model with pitch features (`BassGenerator.condition`)
                 ) -> tuple:
@@ -109,17 +109,16 @@ def sample_clips(g, # a `BassGenerator`
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
     from bass_ld.grounding import grounding_fn
-    from bass_ld.harmony import harmony_guidance, then
+    from bass_ld.harmony import then
     from bass_ld.pipeline import SamplingConfig
     rescale = guidance_rescale(guidance, SamplingConfig().phi, SamplingConfig().per)
-    steer = lambda i: (harmony_guidance(g.probe, h_mix if i is None else h_mix[i], harmony, g.den.sigma_data)
-                       if harmony and g.probe is not None else None)
+    steer = lambda i: g.steer(h_mix if i is None else h_mix[i], harmony) if harmony else None
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
     if refs is None or strength == 0:
-        z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=g.on_latent(steer(None)))
+        z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=steer(None))
     else:
         z = torch.stack([generate_latent(g.den, cond[i], steps=steps, w=w, seed=seed + i, rescale=rescale,
-                                         ground=g.on_latent(then(grounding_fn(refs[i], strength, kind), steer(i))))
+                                         ground=then(g.on_latent(grounding_fn(refs[i], strength, kind)), steer(i)))
                          for i in range(len(z_mix))])
     return [g.decode(zi, samples).cpu() for zi in z], z[:, : g.sound_channels].cpu()   # (the note channels: not sound)
 

@@ -13,8 +13,8 @@ from .core import save_weights, hardware, Pretrained, cached
 from .autoencoder import STRIDE
 
 # %% auto #0
-__all__ = ['HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe', 'harmony_guidance', 'then',
-           'harmony_objective', 'probe_loss']
+__all__ = ['HARMONY', 'frame_chroma', 'bass_labels', 'ProbeConfig', 'PitchProbe', 'train_pitch_probe', 'harmony_guidance',
+           'note_harmony_guidance', 'then', 'harmony_objective', 'probe_loss']
 
 # %% ../nbs/10_harmony.ipynb #ad6d78ac
 def _prepare(x, name:str, stride:int) -> tuple:
@@ -188,6 +188,35 @@ def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix
             g, = torch.autograd.grad(J, x)
         rms = g.pow(2).mean((1, 2), keepdim=True).sqrt().clamp_min(1e-12)
         return d + (strength * sigma_data * g / rms).to(d.dtype)
+    return fn
+
+def note_harmony_guidance(harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
+                          strength:float=HARMONY, sigma_data:float=1.0,
+                          offset:int=0, # where the 12 pitch-class channels start in the latent (06c: after the timbre)
+                          sharpness:float=4.0, floor:float=1e-3):
+    """`harmony_guidance` for a latent that carries note channels (`06c_note_codec`): the pitch-class shares are read
+    as they are, no probe; only those 12 channels move."""
+    from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
+    if strength < 0: raise ValueError(f'harmony strength must be >= 0, got {strength}')
+    if strength == 0: return None
+    h = torch.as_tensor(harmony, dtype=torch.float32)
+    if h.dim() == 2: h = h[None]
+    if h.dim() != 3 or h.shape[1] != 12:
+        raise ValueError(f'harmony must be (12, frames) or (batch, 12, frames), got {tuple(h.shape)}')
+    logh = h.clamp_min(floor).log().transpose(1, 2)                 # (B, T, 12)
+    sc, off = float(NOTE_SCALE[0]), float(NOTE_OFFSET[0])
+    def fn(d, sigma):
+        if d.shape[-1] != logh.shape[1]:
+            raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+        with torch.enable_grad():
+            x = d[:, offset:offset + 12].detach().float().requires_grad_()
+            logp = (sharpness * (x / sc + off)).log_softmax(1).transpose(1, 2)
+            J = torch.logsumexp(logp + logh.to(x.device), -1).sum()
+            g, = torch.autograd.grad(J, x)
+        rms = g.pow(2).mean((1, 2), keepdim=True).sqrt().clamp_min(1e-12)
+        out = d.clone()
+        out[:, offset:offset + 12] += (strength * sigma_data * g / rms).to(d.dtype)
+        return out
     return fn
 
 def then(first, second):

@@ -13,7 +13,7 @@ from .core import WEIGHTS, default_device
 from .diffusion import Denoiser, generate_latent
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
-from .harmony import PitchProbe, harmony_guidance, frame_chroma, then, HARMONY
+from .harmony import PitchProbe, harmony_guidance, note_harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS, mix_features
 from .note_codec import NoteCodec
 from fastcore.basics import patch
@@ -115,6 +115,16 @@ class BassGenerator:
             return reference_latent(enc, load_audio(style, self.sr), self.sr, src=f"'{style}'")
         return reference_latent(enc, style, sr or self.sr)
 
+    def steer(self, harmony, # (12, T) or (B, 12, T): the mixes' `frame_chroma`
+              strength:float) -> object:
+        """Harmony guidance as a `ground`-style fn on the whole generated latent: through the pitch probe on the
+        autoencoder's channels, or on the note codec's pitch-class channels; None when off or without a probe."""
+        if not strength: return None
+        if self.codec is not None:
+            return note_harmony_guidance(harmony, strength, self.den.sigma_data, offset=self.codec.cfg.timbre)
+        if self.probe is None: return None
+        return self.on_latent(harmony_guidance(self.probe, harmony, strength, self.den.sigma_data))
+
     def decode(self, z, # generated latent (channels, frames)
                length:int) -> torch.Tensor:
         "The bass audio of a generated latent: through the note codec, or the autoencoder (its own channels)."
@@ -178,15 +188,12 @@ def generate(
     if keep is not None:
         kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
         if ref is None: ref = self._kept_reference(kept, regions)    # the regions take the kept bass's timbre
-    ground = grounding_fn(ref, c.grounding, c.grounding_kind)
-    if harmony and self.probe is not None:  # after grounding: the grounded timbre keeps the guided notes
-        steer = harmony_guidance(
-            self.probe, frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony, self.den.sigma_data
-        )
-        ground = then(ground, steer)
-    kept_fn = keep_frames(z_keep, keep_mask) if keep is not None else None      # last: the kept frames stay exact
-    if self.codec is None: ground = self.on_latent(then(ground, kept_fn))
-    else: ground = then(self.on_latent(ground), kept_fn)              # (the codec's kept frames keep their notes too)
+    ground = self.on_latent(grounding_fn(ref, c.grounding, c.grounding_kind))
+    if harmony:                              # after grounding: the grounded timbre keeps the guided notes
+        ground = then(ground, self.steer(frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony))
+    if keep is not None:                     # last: the kept frames stay exact (with the codec, their notes too)
+        kept_fn = keep_frames(z_keep, keep_mask)
+        ground = then(ground, kept_fn if self.codec is not None else self.on_latent(kept_fn))
     bar = None
     if progress:
         from tqdm.auto import tqdm
