@@ -184,9 +184,11 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
 
 # %% ../nbs/05b_ae_train.ipynb #70e01aa4
 def weights_hash(m:torch.nn.Module) -> str:
-    "A short hash of a model's weights and buffers: which model made a latent file."
+    """A short hash of a model's weights and buffers, rounded to fp16 (the same for weights stored in fp32 or fp16):
+    which model made a latent file."""
     import hashlib
-    return hashlib.sha1(b''.join(t.detach().cpu().numpy().tobytes() for t in m.state_dict().values())).hexdigest()[:16]
+    ts = (t.detach().cpu().half() if t.is_floating_point() else t.detach().cpu() for t in m.state_dict().values())
+    return hashlib.sha1(b''.join(t.numpy().tobytes() for t in ts)).hexdigest()[:16]
 
 # %% ../nbs/05b_ae_train.ipynb #5a977ac9
 def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or stem folders

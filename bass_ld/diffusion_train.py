@@ -208,6 +208,7 @@ def train_diffusion(
                 wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
                 processes=tr.world, grad_accum=tr.grad_accum,
                 parameters=sum(p.numel() for p in den.parameters()), autoencoder=data.meta.get('autoencoder'),
+                **({'note_codec': data.meta['features_from']} if data.meta.get('features_from') else {}),   # (06c)
                 frame_rate=data.meta.get('frame_rate'), valid=tr.valid[-1] if tr.valid else {})
     if tr.acc.is_main_process:                                        # one process writes the export
         save_weights(Path(out) / 'model', tr.ema_model().state_dict(), 'diffusion',

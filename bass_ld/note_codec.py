@@ -268,7 +268,7 @@ def train_note_codec(data, # dataset folder (`bass-ld dataset`) or stem folders
     if tr.acc.is_main_process:
         cfgd = asdict(codec.cfg)
         cfgd['autoencoder'] = asdict(codec.cfg.ae_config())
-        save_weights(Path(out) / 'model', codec.state_dict(), 'note_codec', cfgd, card)
+        save_weights(Path(out) / 'model', codec.state_dict(), 'note_codec', cfgd, card, dtype=torch.float16)
     return tr
 
 # %% ../nbs/06c_note_codec.ipynb #5f583b98

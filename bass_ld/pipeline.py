@@ -59,13 +59,18 @@ class BassGenerator:
         device=None,
     ) -> 'BassGenerator':
         "Load the shipped models (or the given weights) on `device` (default: cuda → mps → cpu)."
+        from bass_ld.ae_train import weights_hash
         dev = default_device(device)
+        den = Denoiser.from_pretrained(diffusion, device=dev)
+        made = den.card.get('note_codec')               # trained on a note codec's latents: which codec (06c)
+        if codec is None and made: codec = 'shipped'
         nc = NoteCodec.from_pretrained(None if codec == 'shipped' else codec, device=dev) if codec is not None else None
+        if nc is not None and made and weights_hash(nc) != made['weights']:
+            raise ValueError(f"the diffusion model was trained on the latents of another note codec (weights "
+                             f"{made['weights']}, these are {weights_hash(nc)}): give the codec it was trained with")
         with_probe = nc is None and (probe is not None or autoencoder is None)
         pp = PitchProbe.from_pretrained(probe, device=dev) if with_probe else None
-        return cls(
-            AutoEncoder.from_pretrained(autoencoder, device=dev), Denoiser.from_pretrained(diffusion, device=dev), pp, nc
-        )
+        return cls(AutoEncoder.from_pretrained(autoencoder, device=dev), den, pp, nc)
 
     @property
     def sr(self) -> int: return self.ae.cfg.sr
