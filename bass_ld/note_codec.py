@@ -5,7 +5,7 @@
 # %% ../nbs/06c_note_codec.ipynb #14af94ce
 from __future__ import annotations
 import copy, functools, json, math
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .audio import SR, AudioError
@@ -44,7 +44,7 @@ class NoteCodecConfig:
 
 NOTE_CODEC_CONFIGS = {
     'tiny': NoteCodecConfig('tiny-pca', timbre=4),     # tests
-    'small': NoteCodecConfig('small-pca', timbre=8),   # shipped: fine-tuned from the shipped autoencoder
+    'small': NoteCodecConfig('small-pca', timbre=8),   # the default: fine-tuned from the shipped autoencoder
 }
 
 # %% ../nbs/06c_note_codec.ipynb #a3a8c77d
