@@ -167,21 +167,28 @@ def train_pitch_probe(data, # dataset folder (`bass-ld dataset`): the bass audio
 # %% ../nbs/10_harmony.ipynb #a6a263e6
 HARMONY = 0.05   # the shipped strength, chosen on the valid split (`bass-ld evaluate --choose`, 12c_choose; below)
 
-def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
-                     strength:float=HARMONY, # step size per sampling step, in units of sigma_data
-                     sigma_data:float=1.0, floor:float=1e-3):
-    """A `ground`-style fn(denoised, sigma) for `generate_latent` moving the estimate towards pitch classes the mix
-    sounds; None if strength is 0."""
+def _log_harmony(harmony, strength:float, floor:float):
+    "The mix's log-chroma (B, T, 12) for harmony guidance, with the strength checked; None if strength is 0."
     if strength < 0: raise ValueError(f'harmony strength must be >= 0, got {strength}')
     if strength == 0: return None
     h = torch.as_tensor(harmony, dtype=torch.float32)
     if h.dim() == 2: h = h[None]
     if h.dim() != 3 or h.shape[1] != 12:
         raise ValueError(f'harmony must be (12, frames) or (batch, 12, frames), got {tuple(h.shape)}')
-    logh = h.clamp_min(floor).log().transpose(1, 2)                 # (B, T, 12)
+    return h.clamp_min(floor).log().transpose(1, 2)
+
+def _same_frames(logh, d):
+    if d.shape[-1] != logh.shape[1]: raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+
+def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
+                     strength:float=HARMONY, # step size per sampling step, in units of sigma_data
+                     sigma_data:float=1.0, floor:float=1e-3):
+    """A `ground`-style fn(denoised, sigma) for `generate_latent` moving the estimate towards pitch classes the mix
+    sounds; None if strength is 0."""
+    logh = _log_harmony(harmony, strength, floor)
+    if logh is None: return None
     def fn(d, sigma):
-        if d.shape[-1] != logh.shape[1]:
-            raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+        _same_frames(logh, d)
         with torch.enable_grad():
             x = d.detach().float().requires_grad_()
             J = torch.logsumexp(probe(x).log_softmax(-1) + logh.to(x.device), -1).sum()
@@ -197,17 +204,11 @@ def note_harmony_guidance(harmony, # (12, T) or (B, 12, T): the mix's `frame_chr
     """`harmony_guidance` for a latent that carries note channels (`06c_note_codec`): the pitch-class shares are read
     as they are, no probe; only those 12 channels move."""
     from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
-    if strength < 0: raise ValueError(f'harmony strength must be >= 0, got {strength}')
-    if strength == 0: return None
-    h = torch.as_tensor(harmony, dtype=torch.float32)
-    if h.dim() == 2: h = h[None]
-    if h.dim() != 3 or h.shape[1] != 12:
-        raise ValueError(f'harmony must be (12, frames) or (batch, 12, frames), got {tuple(h.shape)}')
-    logh = h.clamp_min(floor).log().transpose(1, 2)                 # (B, T, 12)
+    logh = _log_harmony(harmony, strength, floor)
+    if logh is None: return None
     sc, off = float(NOTE_SCALE[0]), float(NOTE_OFFSET[0])
     def fn(d, sigma):
-        if d.shape[-1] != logh.shape[1]:
-            raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+        _same_frames(logh, d)
         with torch.enable_grad():
             x = d[:, offset:offset + 12].detach().float().requires_grad_()
             logp = (sharpness * (x / sc + off)).log_softmax(1).transpose(1, 2)
