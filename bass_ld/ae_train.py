@@ -194,8 +194,8 @@ def weights_hash(m:torch.nn.Module) -> str:
 def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or stem folders
                    out, # output .safetensors
                    split:str|None=None, shard:int=100, progress:bool=True,
-                   features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents (a `bass`
-    # entry replaces the bass latent; a `made_by` attribute is recorded in the file's metadata)
+                   features=None, # fn(item, mix, bass, frames) -> {name: (C, frames) tensor} stored beside the latents
+    # (a `bass` entry replaces the bass latent; a `made_by` attribute is recorded in the file's metadata)
                   ) -> Path:
     """Encode every (mix, bass) pair of `data` into fp16 latents at `out` (resumable), with optional extra per-frame
     features."""
@@ -214,7 +214,7 @@ def encode_dataset(ae:AutoEncoder, data, # dataset folder (`bass-ld dataset`) or
         source=str(root),
         split=split,
         features=getattr(features, '__name__', None) if features else None,
-        **({'features_from': features.made_by} if hasattr(features, 'made_by') else {}),   # e.g. the note codec's weights
+        **({'features_from': features.made_by} if hasattr(features, 'made_by') else {}),   # e.g. the note codec
     )
     meta = json.loads(json.dumps(meta))                              # as a part file stores it (tuples become lists)
     clear_partials(out)

@@ -186,9 +186,10 @@ def run_train(a):
         return probe
     elif a.model == 'codec':
         from bass_ld.note_codec import train_note_codec
-        tr = train_note_codec(a.data, a.out, config=a.config or 'small', init=None if a.init == 'none' else a.init or 'shipped',
-                              steps=a.steps, batch=a.batch, lr=a.lr, minutes=a.minutes, device=a.device,
-                              grad_accum=a.grad_accum, seed=a.seed, progress=not a.quiet)
+        init = None if a.init == 'none' else a.init or 'shipped'
+        tr = train_note_codec(a.data, a.out, config=a.config or 'small', init=init, steps=a.steps, batch=a.batch,
+                              lr=a.lr, minutes=a.minutes, device=a.device, grad_accum=a.grad_accum, seed=a.seed,
+                              progress=not a.quiet)
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
@@ -224,7 +225,8 @@ def train_args(sub):
     t = sub.add_parser('train', help='train a model (resumes from OUT/last.safetensors if present)')
     t.add_argument('model', choices=['autoencoder', 'codec', 'diffusion', 'timbre', 'probe'])
     t.add_argument('--data', default=None,
-                   help='dataset folder or stem folders (autoencoder, codec, timbre, probe), or latent file (diffusion)')
+                   help='dataset folder or stem folders (autoencoder, codec, timbre, probe), '
+                   'or latent file (diffusion)')
     t.add_argument('--stems', default=None, help='diffusion: MUSDB18-style stem folders, encoded into OUT/latents.safetensors '
                    'with the shipped autoencoder (instead of --data)')
     t.add_argument('--init', default=None, help="diffusion: fine-tune from these weights ('shipped', or a run folder) "

@@ -151,7 +151,8 @@ def save_latents(
     tensors, index = {}, {}
     for k, v in latents.items():
         if v['mix'].shape[-1] != v['bass'].shape[-1]:      # (the channels may differ: a note codec's bass latent)
-            raise ValueError(f"{k}: mix {tuple(v['mix'].shape)} and bass {tuple(v['bass'].shape)} latents differ in frames")
+            raise ValueError(
+                f"{k}: mix {tuple(v['mix'].shape)} and bass {tuple(v['bass'].shape)} latents differ in frames")
         for name, x in v.items():
             if not torch.is_tensor(x): continue
             if x.shape[-1] != v['mix'].shape[-1]:

@@ -242,12 +242,13 @@ def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
     def score(z):
         """Pitch-class accuracy of the frames read, and the mix's chroma at the class read (harmonic agreement); with a
         note codec the frames are read off the note channels, which is what its decoder plays."""
-        notes = (z[:, C:C + 12].float() / NOTE_SCALE[:12, None] + NOTE_OFFSET[:12, None]).argmax(1)
+        notes = None if z.shape[1] == C else (
+            z[:, C:C + 12].float() / NOTE_SCALE[:12, None] + NOTE_OFFSET[:12, None]).argmax(1)
         if g.codec is not None: read = notes
         else:
             with torch.no_grad(): read = g.probe(z[:, :C].float()).argmax(-1)      # (B, T)
         r = dict(pitch_class=share(read == pc), agreement=share(torch.gather(chroma, 1, read[:, None])[:, 0]))
-        if z.shape[1] > C and g.codec is None:      # a model that also writes the bass's notes as channels (06b_pitch)
+        if notes is not None and g.codec is None:   # a model that also writes the bass's notes as channels (06b_pitch)
             r |= dict(
                 notes_pitch_class=share(notes == pc),
                 notes_agreement=share(torch.gather(chroma, 1, notes[:, None])[:, 0]),

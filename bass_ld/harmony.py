@@ -178,7 +178,8 @@ def _log_harmony(harmony, strength:float, floor:float):
     return h.clamp_min(floor).log().transpose(1, 2)
 
 def _same_frames(logh, d):
-    if d.shape[-1] != logh.shape[1]: raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
+    if d.shape[-1] != logh.shape[1]:
+        raise ValueError(f'harmony covers {logh.shape[1]} frames, the latent {d.shape[-1]}')
 
 def harmony_guidance(probe:PitchProbe, harmony, # (12, T) or (B, 12, T): the mix's `frame_chroma`
                      strength:float=HARMONY, # step size per sampling step, in units of sigma_data

@@ -53,7 +53,8 @@ class NoteCodec(Pretrained, nn.Module):
     kind = 'note_codec'
     def __init__(self, cfg:NoteCodecConfig|dict|str='small'):
         super().__init__()
-        cfg = NOTE_CODEC_CONFIGS[cfg] if isinstance(cfg, str) else NoteCodecConfig(**cfg) if isinstance(cfg, dict) else cfg
+        if isinstance(cfg, str): cfg = NOTE_CODEC_CONFIGS[cfg]
+        elif isinstance(cfg, dict): cfg = NoteCodecConfig(**cfg)
         self.cfg = cfg
         self.ae = AutoEncoder(cfg.ae_config())
         if self.ae.cfg.front != 'pca': raise ValueError("the note codec needs an autoencoder with front='pca'")
@@ -112,7 +113,8 @@ class NoteCodec(Pretrained, nn.Module):
                chunk:int|None=256, context:int=16) -> torch.Tensor:
         "Bass audio -> latent (timbre + 14, frames): normalised timbre channels, then note channels."
         r = self.timbre(bass, chunk=chunk, context=context)
-        rows = audio_notes(np.asarray(torch.as_tensor(bass, dtype=torch.float32).cpu()), self.ae.cfg.sr) if notes is None else notes
+        rows = notes if notes is not None else audio_notes(
+            np.asarray(torch.as_tensor(bass, dtype=torch.float32).cpu()), self.ae.cfg.sr)
         return torch.cat([r, torch.from_numpy(note_channels(rows, r.shape[-1], self.ae.cfg.sr, self.stride)).to(r)])
 
     @torch.no_grad()
@@ -236,7 +238,8 @@ def train_note_codec(data, # dataset folder (`bass-ld dataset`) or stem folders
     "Train (or resume) a note codec on the bass stems of `data`; when all steps are done, export `out/model`."
     from bass_ld.dataset import read_manifest, stem_folder_items
     from bass_ld.train import Trainer
-    if config not in NOTE_CODEC_CONFIGS: raise ValueError(f'unknown config {config!r}; choose from {sorted(NOTE_CODEC_CONFIGS)}')
+    if config not in NOTE_CODEC_CONFIGS:
+        raise ValueError(f'unknown config {config!r}; choose from {sorted(NOTE_CODEC_CONFIGS)}')
     hp = {**NOTE_CODEC_TRAIN[config],
           **{k: v for k, v in dict(steps=steps, batch=batch, frames=frames, lr=lr).items() if v is not None}}
     root = Path(data)
@@ -248,7 +251,8 @@ def train_note_codec(data, # dataset folder (`bass-ld dataset`) or stem folders
     if init is None: model = NoteCodec(cfg)
     else:
         ae = AutoEncoder.from_pretrained(None if str(init) == 'shipped' else init, device='cpu')
-        if ae.cfg.front != 'pca': raise ValueError(f"'{init}' is an autoencoder with front={ae.cfg.front!r}; the note codec needs 'pca'")
+        if ae.cfg.front != 'pca':
+            raise ValueError(f"'{init}' is an autoencoder with front={ae.cfg.front!r}; the note codec needs 'pca'")
         model = NoteCodec.from_autoencoder(ae, cfg.timbre, cfg.noise)
     crops = NoteCrops(items, hp['frames'], hp['batch'], model.stride, model.ae.cfg.sr, seed)
     check = CodecCheck(NoteCrops(valid, hp['frames'], hp['batch'], model.stride, model.ae.cfg.sr, seed),

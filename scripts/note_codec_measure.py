@@ -92,7 +92,8 @@ def measure_diffusion(a):
     from bass_ld.guidance import guidance_rescale
     from bass_ld.note_codec import NoteCodec
     from bass_ld.pitch import NOTE_SCALE, NOTE_OFFSET
-    from bass_ld.metrics import bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, register, audio_health
+    from bass_ld.metrics import (bass_pitch, mix_chroma, harmonic_agreement, onset_f1, pitch_accuracy, register,
+                                 audio_health)
     codec, den = NoteCodec.from_pretrained(a.codec, device='cpu'), load_run(a.run, a.latents, a.checkpoint)
     R = codec.cfg.timbre
     its = {i['id']: i for i in read_manifest(a.data, 'valid')}
@@ -104,7 +105,8 @@ def measure_diffusion(a):
             if m.shape[-1] < FRAMES: continue
             s = int(rng.integers(0, m.shape[-1] - FRAMES + 1))
             crops.append(dict(id=k, s=s, mix=m[:, s:s + FRAMES],
-                              **{n: f.get_tensor(f'{k}/{n}').float()[:, s:s + FRAMES] for n in ('mix_features', 'notes')}))
+                              **{n: f.get_tensor(f'{k}/{n}').float()[:, s:s + FRAMES]
+                                 for n in ('mix_features', 'notes')}))
             if len(crops) == a.n: break
     cond = torch.cat([torch.stack([c['mix'] for c in crops]), torch.stack([c['mix_features'] for c in crops])], 1)
     sc, off = torch.tensor(NOTE_SCALE)[None, :, None], torch.tensor(NOTE_OFFSET)[None, :, None]
@@ -125,9 +127,10 @@ def measure_diffusion(a):
             rows.append(dict(harmonic=harmonic_agreement(None, None, pitch=p, chroma=ch), onset_f1=onset_f1(y, m),
                              **pitch_accuracy(None, None, pitch=p, ref_pitch=rp), register=register(y, pitch=p),
                              low_share=h['low_share'], flatness=h['flatness'],
-                             level_vs_true_db=float(10 * np.log10(((y ** 2).mean() + 1e-12) / ((b ** 2).mean() + 1e-12)))))
-        out = {k: round(float(np.nanmedian([r[k] for r in rows]) if k == 'flatness' else np.nanmean([r[k] for r in rows])), 4)
-               for k in rows[0]}
+                             level_vs_true_db=float(10 * np.log10(((y ** 2).mean() + 1e-12)
+                                                                  / ((b ** 2).mean() + 1e-12)))))
+        mid = lambda k, v: np.nanmedian(v) if k == 'flatness' else np.nanmean(v)
+        out = {k: round(float(mid(k, [r[k] for r in rows])), 4) for k in rows[0]}
         out['register_in_28_52'] = round(float(np.mean([28 <= r['register'] <= 52 for r in rows])), 3)
         return out
 

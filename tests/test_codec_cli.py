@@ -1,4 +1,5 @@
-"The note codec as a user meets it: `bass-ld train codec`, `bass-ld encode --codec`, a diffusion model on its latents, `generate --codec`."
+"""The note codec as a user meets it: `bass-ld train codec`, `bass-ld encode --codec`, a diffusion model on its latents,
+`generate --codec`."""
 import subprocess
 from pathlib import Path
 import pytest, soundfile as sf, torch
