@@ -15,7 +15,7 @@ from .dataset import read_latents, DataError
 
 # %% auto #0
 __all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'edm_scalings', 'Denoiser', 'karras_sigmas', 'sample_euler',
-           'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent']
+           'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent', 'mix_condition']
 
 # %% ../nbs/07_diffusion.ipynb #b5781779
 def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
@@ -224,3 +224,14 @@ def generate_latent(
     with torch.no_grad():
         z = SAMPLERS[sampler](model, x, sig, extra_args=dict(cond=mix), callback=callback, **sampler_kw)
     return z[0] if single else z
+
+# %% ../nbs/07_diffusion.ipynb #f94191bf
+def mix_condition(x, # mono mix audio at the autoencoder's rate
+                  z_mix:torch.Tensor, # its autoencoder latent (C, T)
+                  features:bool, # the model was trained with the mix's pitch features (`Denoiser.features`)
+                  sr:int, stride:int, # the autoencoder's rate and samples per latent frame
+                 ) -> torch.Tensor:
+    "The condition a diffusion model reads: the mix latent, with the mix's pitch features (06b_pitch) if it uses them."
+    if not features: return z_mix
+    from bass_ld.pitch import mix_features
+    return torch.cat([z_mix, torch.from_numpy(mix_features(x, z_mix.shape[-1], sr, stride)).to(z_mix)], -2)

@@ -127,7 +127,7 @@ class NoteCodec(Pretrained, nn.Module):
         if z.ndim != 3 or z.shape[1] != self.channels:
             raise ValueError(f'expected a latent of shape ({self.channels}, frames), got {tuple(z.shape[-2:])}')
         k = self.cfg.timbre
-        r = z[:, :k] * self.t_std[:, None] + self.t_mean[:, None]
+        r = (z[:, :k] * self.t_std[:, None] + self.t_mean[:, None]).clamp(-1, 1)   # the timbre's domain: tanh's range
         y = self.ae._vocode(self._expand(r, z[:, k:]), chunk, context)
         y = y[:, :length] if length is not None else y
         return y[0] if single else y

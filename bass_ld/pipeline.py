@@ -10,11 +10,11 @@ import torch
 from .audio import SR, AudioError, to_mono, rms_db
 from .autoencoder import AutoEncoder
 from .core import WEIGHTS, default_device
-from .diffusion import Denoiser, generate_latent
+from .diffusion import Denoiser, generate_latent, mix_condition
 from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, note_harmony_guidance, frame_chroma, then, HARMONY
-from .pitch import NOTE_CHANNELS, mix_features
+from .pitch import NOTE_CHANNELS
 from .note_codec import NoteCodec
 from fastcore.basics import patch
 from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
@@ -90,9 +90,7 @@ class BassGenerator:
                   z_mix:torch.Tensor) -> torch.Tensor:
         """What the diffusion model is given: the mix latent, and for a model with features the mix's pitch features
         (06b_pitch)."""
-        if not self.den.features: return z_mix
-        f = torch.from_numpy(mix_features(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride)).to(z_mix)
-        return torch.cat([z_mix, f], -2)
+        return mix_condition(x, z_mix, self.den.features, self.sr, self.ae.cfg.stride)
 
     @property
     def sound_channels(self) -> int:

@@ -56,14 +56,19 @@ def main(argv=None):
     p.add_argument('--steps', type=int, default=None, help='default: as many as fit in --minutes (timed first)')
     p.add_argument('--compile', action='store_true', help='torch.compile the U-Net')
     p.add_argument('--features', action='store_true')
+    p.add_argument('--p-mean', type=float, default=None, help='training noise levels: ln σ ~ N(p_mean, p_std²) '
+                   '(default: the library\'s P_MEAN, P_STD)')
+    p.add_argument('--p-std', type=float, default=None)
+    p.add_argument('--init', default=None, help="fine-tune: start from these weights ('shipped' or a run folder)")
     p.add_argument('--shard-mb', type=float, default=15.0)
     p.add_argument('--device', default=None, help='default: cuda if available')
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
     from bass_ld.diffusion_train import DIFF_TRAIN, train_diffusion
+    from bass_ld.diffusion import P_MEAN, P_STD
     from bass_ld.core import default_device, hardware
     dev = default_device(a.device)
-    hp = DIFF_TRAIN[a.config]
+    hp = DIFF_TRAIN['finetune' if a.init else a.config]
     frames = a.frames or hp['frames']
     lr = a.lr or hp['lr'] * (a.batch / hp['batch']) ** 0.5
     t0 = time.time()
@@ -77,7 +82,8 @@ def main(argv=None):
     tr = train_diffusion(a.latents, a.out, a.config, steps=steps, batch=a.batch, frames=frames, lr=lr,
                          features=a.features, minutes=a.minutes + 1, device=a.device, seed=a.seed, resident=True,
                          compile=a.compile, ckpt_every=max(250, steps // 4), shard_bytes=int(a.shard_mb * 1e6),
-                         progress=False)
+                         progress=False, p_mean=P_MEAN if a.p_mean is None else a.p_mean,
+                         p_std=P_STD if a.p_std is None else a.p_std, init=a.init)
     tr.close()
     h = tr.history
     k = min(len(h) - 1, max(1, len(h) // 10))                         # steady state: after the first tenth of the logs

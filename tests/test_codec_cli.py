@@ -48,5 +48,24 @@ def test_codec_train_encode_generate(tmp_path, bass_ld_cmd):
     train_note_codec(stems, other, 'tiny', init=None, steps=2, batch=2, seed=1, device='cpu', progress=False)
     with pytest.raises(ValueError, match='another note codec'):
         BassGenerator.from_pretrained(diffusion=den, codec=other, device='cpu')
-    with pytest.raises(ValueError, match='the note codec reads 18'):   # the shipped model was not trained on it at all
+    with pytest.raises(ValueError, match='another note codec'):        # nor the shipped model
         BassGenerator.from_pretrained(codec=codec, device='cpu')
+
+def test_shipped_codec_model_pair():
+    "The shipped diffusion model names the shipped codec, all weights fit the budget, and the codec plays its notes."
+    import librosa, numpy as np
+    from bass_ld.core import WEIGHTS
+    from bass_ld.pitch import NOTE_SCALE
+    assert sum(p.stat().st_size for p in WEIGHTS.iterdir()) <= 40e6
+    g = BassGenerator.from_pretrained(device='cpu')
+    assert g.codec is not None and g.den.card['note_codec']['weights'] == weights_hash(g.codec)
+    assert g.den.net.cfg.latent == g.codec.channels                 # it generates the codec's latent
+    bass = load_audio(EXAMPLES / 'example_bass.flac')[:8 * SR]
+    z = g.codec.encode(bass)                                         # notes transcribed by PESTO
+    up = z.clone()                                                   # the same timbre, every note 5 semitones up
+    t = g.codec.cfg.timbre
+    up[t:t + 12] = torch.roll(up[t:t + 12], 5, 0)
+    up[t + 12] += 5 / 12 * float(NOTE_SCALE[12])
+    pcs = [librosa.feature.chroma_stft(y=g.codec.decode(v).numpy(), sr=SR).argmax(0) for v in (z, up)]
+    follow, stay = np.mean(pcs[1] == (pcs[0] + 5) % 12), np.mean(pcs[1] == pcs[0])
+    assert follow > 0.3 and follow > 3 * stay, (follow, stay)

@@ -50,3 +50,29 @@ def test_gpu_recipe_cpu_path_without_audio_stack(tmp_path):
     assert max(sizes) <= 0.1e6 + 4096                                         # a shard: its limit plus a header
     back, run = Denoiser.from_pretrained(tmp_path / 'back', device='cpu'), Denoiser.from_pretrained(tmp_path / 'run', device='cpu')
     assert all(torch.equal(v, run.state_dict()[k]) for k, v in back.state_dict().items())
+
+def test_pack_latents_round_trip_without_audio_stack(tmp_path):
+    "The packed file that travels: train/valid only, conditions within 1/510 of each channel's range, targets exact."
+    from bass_ld.dataset import read_latents, save_latents
+    bare = bare_site(tmp_path / 'site')
+    g = torch.Generator().manual_seed(0)
+    lat = {f'p{i}': dict(mix=3 * torch.randn(8, 30, generator=g), mix_features=torch.rand(4, 30, generator=g),
+                         bass=torch.randn(6, 30, generator=g), notes=torch.randint(0, 3, (5, 30), generator=g) * 1.5,
+                         label=i % 2, split=['train', 'valid', 'test'][i % 3]) for i in range(9)}
+    save_latents(tmp_path / 'lat.safetensors', lat, meta=dict(frame_rate=5.38, note='kept'))
+    r = bare_python(bare, 'scripts/pack_latents.py', 'pack', tmp_path / 'lat.safetensors', tmp_path / 'lat.xz')
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = bare_python(bare, 'scripts/pack_latents.py', 'unpack', tmp_path / 'lat.xz', tmp_path / 'back.safetensors')
+    assert r.returncode == 0, r.stderr[-3000:]
+    index, meta, z = read_latents(tmp_path / 'back.safetensors', names=None)
+    _, meta0, z0 = read_latents(tmp_path / 'lat.safetensors', names=None)
+    assert meta == meta0 and sorted(index) == sorted(k for k, v in lat.items() if v['split'] != 'test')
+    for k in index:
+        assert index[k] == dict(label=lat[k]['label'], split=lat[k]['split'])
+        for n in ('bass', 'notes'): assert torch.equal(z[k][n], z0[k][n])          # what the model learns: exact
+        for n in ('mix', 'mix_features'):
+            x = z0[k][n].float()
+            err = (z[k][n].float() - x).abs().amax(-1)
+            assert bool((err <= (x.amax(-1) - x.amin(-1)) / 510 + 2e-3).all()), n   # 8-bit codes (+ fp16 rounding)
+    r = bare_python(bare, 'scripts/pack_latents.py', 'unpack', tmp_path / 'lat.safetensors', tmp_path / 'x.safetensors')
+    assert r.returncode != 0 and 'not a packed latent file' in r.stderr and not (tmp_path / 'x.safetensors').exists()
