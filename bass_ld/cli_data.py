@@ -14,8 +14,8 @@ from .core import spare_inputs, busy_share, free_threads
 if 'OMP_WAIT_POLICY' not in os.environ: os.environ.setdefault('GOMP_SPINCOUNT', '20000')
 
 # %% auto #0
-__all__ = ['verb_parser', 'exit_code', 'run_dataset', 'dataset_args', 'encode_stems', 'run_train', 'train_args', 'run_encode',
-           'encode_args']
+__all__ = ['verb_parser', 'exit_code', 'run_dataset', 'dataset_args', 'encode_stems', 'stems_codec', 'run_train', 'train_args',
+           'run_encode', 'encode_args']
 
 # %% ../nbs/15_cli_data.ipynb #57cb6985
 def verb_parser(*args_fns) -> argparse.ArgumentParser:
@@ -116,10 +116,12 @@ def _positive(name, v, integer=True, upper=None):
 # %% ../nbs/15_cli_data.ipynb #b3bd55f0
 def encode_stems(stems, # MUSDB18-style stem folders (`dataset.stem_folder_items`)
                  out, # the latent file to write (kept if it already holds these tracks, encoded the same way)
-                 features:bool=False, device=None, progress:bool=True) -> Path:
-    """Encode stem folders with the shipped autoencoder, for `train diffusion --stems`. Under a multi-process launch
-    the main process encodes and the others wait until the file holds every track (several machines share the run
-    folder, as they must for checkpoints)."""
+                 features:bool=False, device=None, progress:bool=True,
+                 codec=None, # a `NoteCodec`: its timbre is the bass latent, with notes and mix features (06c)
+                ) -> Path:
+    """Encode stem folders with the shipped autoencoder (and a note codec, for a model that writes its latent), for
+    `train diffusion --stems`. Under a multi-process launch the main process encodes and the others wait until the
+    file holds every track (several machines share the run folder, as they must for checkpoints)."""
     from bass_ld.dataset import stem_folder_items, read_latents
     out, ids = Path(out), sorted(i['id'] for i in stem_folder_items(stems))
     if int(os.environ.get('RANK', 0)) > 0:
@@ -129,10 +131,29 @@ def encode_stems(stems, # MUSDB18-style stem folders (`dataset.stem_folder_items
     from bass_ld.ae_train import encode_dataset
     from bass_ld.pitch import item_features
     out.parent.mkdir(parents=True, exist_ok=True)
-    return encode_dataset(AutoEncoder.from_pretrained(device=device), stems, out, progress=progress,
-                          features=item_features if features else None)
+    if codec is not None:
+        from bass_ld.note_codec import codec_features
+        features = codec_features(codec)
+    else: features = item_features if features else None
+    return encode_dataset(AutoEncoder.from_pretrained(device=device), stems, out, progress=progress, features=features)
 
-# %% ../nbs/15_cli_data.ipynb #e0d8da3b
+
+def stems_codec(init, features:bool) -> tuple:
+    """What a fine-tune from `init` on stems must encode them with: (the note codec the model writes, or None; whether
+    it reads the mix's features). The shipped codec for a model trained on its latents; another one is refused."""
+    from bass_ld.diffusion import Denoiser
+    from bass_ld.note_codec import NoteCodec
+    from bass_ld.ae_train import weights_hash
+    den = Denoiser.from_pretrained(None if str(init) == 'shipped' else init, device='cpu')
+    made = den.card.get('note_codec')
+    if not made: return None, features
+    nc = NoteCodec.from_pretrained(device='cpu')
+    if weights_hash(nc) != made['weights']:
+        raise ValueError(f"'{init}' writes the latent of a note codec other than the shipped one: encode your stems "
+                         f"with it (`bass-ld encode --data STEMS --codec RUN`) and train with --data")
+    return nc, features or den.features                              # a codec model reads the mix's features
+
+# %% ../nbs/15_cli_data.ipynb #0d4e987d
 def run_train(a):
     for name, v, integer, upper in [
         ('--steps', a.steps, True, 10**8),
@@ -203,9 +224,11 @@ def run_train(a):
             if not a.features:
                 raise ValueError('--pitch-loss needs --features (the labels come from the note channels)')
             extra = probe_loss(PitchProbe.from_pretrained(device='cpu'), a.pitch_loss)   # the shipped probe
-        data = a.data or encode_stems(a.stems, Path(a.out) / 'latents.safetensors', a.features, a.device, not a.quiet)
+        codec, features = stems_codec(a.init, a.features) if a.stems and a.init else (None, a.features)
+        data = a.data or encode_stems(a.stems, Path(a.out) / 'latents.safetensors', features, a.device, not a.quiet,
+                                      codec=codec)
         tr = train_diffusion(data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
-                             minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=a.features,
+                             minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=features,
                              extra=extra, grad_accum=a.grad_accum, init=a.init)
     tr.close()
     if not tr.acc.is_main_process: return tr                       # one process reports
