@@ -20,6 +20,7 @@ else
   echo "(not a git checkout: sync check skipped)"
 fi
 
+python scripts/warm_caches.py   # compile librosa's cached numba code once: parallel first compiles corrupt the cache
 echo "== 2/3 nbdev_test over every notebook, each in a process of its own"
 python scripts/run_notebooks.py "$jobs"
 
