@@ -142,16 +142,13 @@ def stems_codec(init, features:bool) -> tuple:
     """What a fine-tune from `init` on stems must encode them with: (the note codec the model writes, or None; whether
     it reads the mix's features). The shipped codec for a model trained on its latents; another one is refused."""
     from bass_ld.diffusion import Denoiser
-    from bass_ld.note_codec import NoteCodec
-    from bass_ld.ae_train import weights_hash
+    from bass_ld.note_codec import paired_codec
     den = Denoiser.from_pretrained(None if str(init) == 'shipped' else init, device='cpu')
-    made = den.card.get('note_codec')
-    if not made: return None, features
-    nc = NoteCodec.from_pretrained(device='cpu')
-    if weights_hash(nc) != made['weights']:
-        raise ValueError(f"'{init}' writes the latent of a note codec other than the shipped one: encode your stems "
-                         f"with it (`bass-ld encode --data STEMS --codec RUN`) and train with --data")
-    return nc, features or den.features                              # a codec model reads the mix's features
+    try: nc = paired_codec(den.card)
+    except ValueError as e:
+        raise ValueError(f"'{init}': {e}; encode your stems with it (`bass-ld encode --data STEMS --codec RUN`) and "
+                         f"train with --data") from None
+    return (None, features) if nc is None else (nc, True)           # a codec model reads the mix's features
 
 # %% ../nbs/15_cli_data.ipynb #0d4e987d
 def run_train(a):

@@ -15,7 +15,8 @@ from .pitch import NOTE_CHANNELS, NOTE_OFFSET, NOTE_SCALE, note_channels, notes_
 
 # %% auto #0
 __all__ = ['ROLL', 'NOTE_CODEC_CONFIGS', 'NOTE_CODEC_TRAIN', 'note_roll', 'NoteCodecConfig', 'NoteCodec', 'item_notes',
-           'NoteCrops', 'codec_loss', 'CodecCheck', 'timbre_stats', 'train_note_codec', 'codec_features']
+           'NoteCrops', 'codec_loss', 'CodecCheck', 'timbre_stats', 'train_note_codec', 'codec_features',
+           'paired_codec']
 
 # %% ../nbs/06c_note_codec.ipynb #277044c7
 ROLL = (24, 73)   # MIDI pitches of the roll the decoder reads: C1 up to C5
@@ -285,3 +286,17 @@ def codec_features(codec:NoteCodec):
         return dict(f, bass=codec.timbre(bass)[:, :frames].cpu())
     note_codec_features.made_by = dict(note_codec=codec.cfg.timbre, weights=weights_hash(codec))
     return note_codec_features
+
+# %% ../nbs/06c_note_codec.ipynb #aed940a5
+def paired_codec(card:dict, # a diffusion model's card: `note_codec` names the codec it writes the latent of
+                 codec=None, # note codec weights (NAME, run folder) or 'shipped'; None: the shipped one if the card names one
+                 device=None) -> NoteCodec|None:
+    "The note codec a diffusion model's output is decoded with (None for a model on the autoencoder's latent)."
+    from bass_ld.ae_train import weights_hash
+    made = card.get('note_codec')
+    if codec is None and not made: return None
+    nc = NoteCodec.from_pretrained(None if codec in (None, 'shipped') else codec, device=device)
+    if made and weights_hash(nc) != made['weights']:
+        raise ValueError(f"the diffusion model was trained on the latents of another note codec (weights "
+                         f"{made['weights']}, these are {weights_hash(nc)}): give the codec it was trained with")
+    return nc

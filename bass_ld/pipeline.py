@@ -15,7 +15,7 @@ from .guidance import guidance_rescale, PHI
 from .grounding import reference_latent, grounding_fn
 from .harmony import PitchProbe, harmony_guidance, note_harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS
-from .note_codec import NoteCodec
+from .note_codec import NoteCodec, paired_codec
 from fastcore.basics import patch
 from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
                                SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
@@ -59,15 +59,9 @@ class BassGenerator:
         device=None,
     ) -> 'BassGenerator':
         "Load the shipped models (or the given weights) on `device` (default: cuda → mps → cpu)."
-        from bass_ld.ae_train import weights_hash
         dev = default_device(device)
         den = Denoiser.from_pretrained(diffusion, device=dev)
-        made = den.card.get('note_codec')               # trained on a note codec's latents: which codec (06c)
-        if codec is None and made: codec = 'shipped'
-        nc = NoteCodec.from_pretrained(None if codec == 'shipped' else codec, device=dev) if codec is not None else None
-        if nc is not None and made and weights_hash(nc) != made['weights']:
-            raise ValueError(f"the diffusion model was trained on the latents of another note codec (weights "
-                             f"{made['weights']}, these are {weights_hash(nc)}): give the codec it was trained with")
+        nc = paired_codec(den.card, codec, dev)         # the codec it writes the latent of, if any (06c)
         with_probe = nc is None and (probe is not None or autoencoder is None)
         pp = PitchProbe.from_pretrained(probe, device=dev) if with_probe else None
         return cls(AutoEncoder.from_pretrained(autoencoder, device=dev), den, pp, nc)
