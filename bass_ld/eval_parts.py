@@ -111,16 +111,22 @@ def sample_clips(g, # a `BassGenerator`
     from bass_ld.grounding import grounding_fn
     from bass_ld.harmony import then
     from bass_ld.pipeline import SamplingConfig
+    from bass_ld.sampling import silent_output, retry_seed, SILENT_RETRIES
     rescale = guidance_rescale(guidance, SamplingConfig().phi, SamplingConfig().per)
     steer = lambda i: g.steer(h_mix if i is None else h_mix[i], harmony) if harmony else None
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
-    if refs is None or strength == 0:
-        z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=steer(None))
-    else:
-        z = torch.stack([generate_latent(g.den, cond[i], steps=steps, w=w, seed=seed + i, rescale=rescale,
-                                         ground=then(g.on_latent(grounding_fn(refs[i], strength, kind)), steer(i)))
-                         for i in range(len(z_mix))])
-    return [g.decode(zi, samples).cpu() for zi in z], z[:, : g.sound_channels].cpu()   # (the note channels: not sound)
+    grounded = refs is not None and strength > 0
+    one = lambda i, s: generate_latent(g.den, cond[i], steps=steps, w=w, seed=s, rescale=rescale, ground=then(
+        g.on_latent(grounding_fn(refs[i] if grounded else None, strength, kind)), steer(i)))
+    if not grounded: z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=steer(None))
+    else: z = torch.stack([one(i, seed + i) for i in range(len(z_mix))])
+    ys = [g.decode(zi, samples).cpu() for zi in z]
+    for i in range(len(ys) if mixes is not None else 0):   # a whole-clip rest: drawn again, as `generate` does
+        for k in range(1, SILENT_RETRIES + 1):
+            if not silent_output(ys[i], mixes[i]): break
+            z[i] = one(i, retry_seed(seed + i, k))
+            ys[i] = g.decode(z[i], samples).cpu()
+    return ys, z[:, : g.sound_channels].cpu()   # (the note channels: not sound)
 
 # %% ../nbs/12_eval_parts.ipynb #774baebb
 def shipped_settings(g) -> dict:

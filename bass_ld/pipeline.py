@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_pipeline.ipynb #03c1e172
 from __future__ import annotations
-import math, sys, time
+import math, sys, time, warnings
 from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
@@ -18,7 +18,7 @@ from .pitch import NOTE_CHANNELS
 from .note_codec import NoteCodec, paired_codec
 from fastcore.basics import patch
 from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
-                               SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
+                               silent_output, retry_seed, SILENT_RETRIES, SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
 
 # %% auto #0
 __all__ = ['BassGenerator', 'Variation']
@@ -199,24 +199,31 @@ def generate(
         if bar: bar.update(1)
         if callback: callback(d)
 
-    z = generate_latent(
-        self.den,
-        self.condition(x, z_mix),
-        steps=steps,
-        w=w,
-        seed=c.seed,
-        sampler=c.sampler,
-        window=c.window,
-        overlap=c.overlap,
-        rescale=rescale,
-        ground=ground,
-        callback=step,
-    )
+    cond = self.condition(x, z_mix)
+    for k in range(SILENT_RETRIES + 1):     # a whole-clip rest over a sounding mix: drawn again (derived seed)
+        if bar: bar.reset()
+        z = generate_latent(
+            self.den,
+            cond,
+            steps=steps,
+            w=w,
+            seed=retry_seed(c.seed, k),
+            sampler=c.sampler,
+            window=c.window,
+            overlap=c.overlap,
+            rescale=rescale,
+            ground=ground,
+            callback=step,
+        )
+        y = check_output(
+            self.decode(z, len(x)).cpu(),
+            f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps',
+        )
+        if not silent_output(y, x): break
+    else:
+        warnings.warn(f'the generated bass rests for the whole mix with {SILENT_RETRIES + 1} seeds from {c.seed}: '
+                      'try another seed or a style reference')
     if bar: bar.close()
-    y = check_output(
-        self.decode(z, len(x)).cpu(),
-        f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps',
-    )
     if keep is None: return y
     wt = region_weight(regions, len(x), self.sr)
     return kept * (1 - wt) + y * wt                                 # outside the regions: the kept audio, exactly

@@ -10,8 +10,9 @@ from .guidance import PHI
 from .harmony import HARMONY
 
 # %% auto #0
-__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'EDIT_FADE', 'KEEP_TOLERANCE', 'check_output',
-           'check_settings', 'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames']
+__all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'SILENT_DB', 'SILENT_RETRIES', 'EDIT_FADE',
+           'KEEP_TOLERANCE', 'check_output', 'check_settings', 'silent_output', 'retry_seed', 'SamplingConfig',
+           'check_regions', 'region_weight', 'keep_frames']
 
 # %% ../nbs/10b_sampling.ipynb #3b281d6f
 import math, numbers
@@ -50,6 +51,21 @@ def check_settings(steps:int=25, w:float=12.0, harmony:float=0.0, grounding:floa
     num('phi', phi, 0, 1)
     num('variations', variations, 1, MAX_VARIATIONS, True)
     num('seed', seed, 0, 2**63 - variations, True)
+
+# %% ../nbs/10b_sampling.ipynb #f83e772c
+SILENT_DB, SILENT_RETRIES = -40.0, 3   # a bass this far below a sounding mix is a whole-clip rest: sampled again
+
+def silent_output(y:torch.Tensor, # the generated bass
+                  mix:torch.Tensor, # the mix it was generated for (same rate)
+                  gate_db:float=SILENT_DB) -> bool:
+    "True when the mix sounds (above -60 dBFS RMS) and the bass `y` lies more than `-gate_db` dB below it."
+    if not len(y) or not len(mix): return False
+    level = rms_db(mix)
+    return level > -60 and rms_db(y) < level + gate_db
+
+def retry_seed(seed:int, k:int) -> int:
+    "The seed of the `k`-th new draw after a silent output: derived from `seed`, the same on every run."
+    return (seed + 1_000_003 * k) % 2**63
 
 # %% ../nbs/10b_sampling.ipynb #a549cf7d
 import dataclasses

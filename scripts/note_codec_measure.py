@@ -3,9 +3,10 @@
     python scripts/note_codec_measure.py codec RUN [--data data/pairs] [--n 24]
         raw chroma / pitch of the codec's reconstructions with the true notes, and whether its output follows
         transposed (+5 semitones) and swapped (another clip's) notes; register, flatness, level
-    python scripts/note_codec_measure.py diffusion RUN --latents L --codec C [--checkpoint] [--ws 1 4]
+    python scripts/note_codec_measure.py diffusion RUN --latents L --codec C [--checkpoint] [--ws 1 4] [--phis 0.9]
         generate for N valid clips of 64 frames, decode through the codec, score with PESTO + the mix's chroma
-        (harmony guidance off); --checkpoint reads the EMA weights of a run still training (RUN/last.safetensors)
+        (harmony guidance off) at each guidance strength w and rescale blend phi (0: plain guidance), over all clips
+        and (--by-source) per data source; --checkpoint reads the EMA weights of a run still training
 
 Both print a JSON line and write it to --json (default: beside RUN).
 """
@@ -119,7 +120,7 @@ def measure_diffusion(a):
     ref = [bass_pitch(b) for b, _ in audio]
     mch = [mix_chroma(m) for _, m in audio]
 
-    def score(ys):
+    def score_rows(ys):
         rows = []
         for y, (b, m), rp, ch in zip(ys, audio, ref, mch):
             y = np.asarray(y, np.float32)
@@ -129,25 +130,42 @@ def measure_diffusion(a):
                              low_share=h['low_share'], flatness=h['flatness'],
                              level_vs_true_db=float(10 * np.log10(((y ** 2).mean() + 1e-12)
                                                                   / ((b ** 2).mean() + 1e-12)))))
+        return rows
+
+    def summary(rows):
         mid = lambda k, v: np.nanmedian(v) if k == 'flatness' else np.nanmean(v)
         out = {k: round(float(mid(k, [r[k] for r in rows])), 4) for k in rows[0]}
         out['register_in_28_52'] = round(float(np.mean([28 <= r['register'] <= 52 for r in rows])), 3)
         return out
 
+    srcs = np.array([its[c['id']]['source'] for c in crops])
+
+    def score(ys):
+        rows = score_rows(ys)
+        out = summary(rows)
+        if a.by_source:
+            for src in sorted(set(srcs)): out[src] = summary([r for r, s in zip(rows, srcs) if s == src])
+        return out
+
     res = {'true bass': score([b for b, _ in audio]),
            'another clip\'s bass': score([audio[(i + len(audio) // 2) % len(audio)][0] for i in range(len(audio))])}
-    for w in a.ws:
-        t = time.time()
-        z = generate_latent(den, cond, steps=a.steps, cfg=w, seed=0,
-                            rescale=guidance_rescale('rescaled', 0.9) if w > 1 else None)
-        zn = z[:, R:] / sc + off
-        npc = zn[:, :12].argmax(1)
-        res[f'w={w:g}'] = dict(
-            notes_pitch_class=round(float((npc == true_pc)[voiced].float().mean()), 4),
-            notes_agreement=round(float(torch.gather(chroma, 1, npc[:, None])[:, 0][voiced].mean()), 4),
-            sample_seconds=round(time.time() - t, 1),
-            **score([codec.decode(zi).numpy() for zi in z]))
-        print(f'w={w:g}', res[f'w={w:g}'], flush=True)
+    for phi in a.phis:
+        for w in a.ws:
+            t = time.time()
+            z = generate_latent(den, cond, steps=a.steps, cfg=w, seed=0,
+                                rescale=guidance_rescale('rescaled', phi) if w > 1 and phi > 0 else None)
+            zn = z[:, R:] / sc + off
+            npc = zn[:, :12].argmax(1)
+            name = f'w={w:g}' + (f' phi={phi:g}' if len(a.phis) > 1 else '')
+            res[name] = dict(
+                notes_pitch_class=round(float((npc == true_pc)[voiced].float().mean()), 4),
+                notes_agreement=round(float(torch.gather(chroma, 1, npc[:, None])[:, 0][voiced].mean()), 4),
+                sample_seconds=round(time.time() - t, 1), **score([codec.decode(zi).numpy() for zi in z]))
+            if a.by_source:
+                for src in sorted(set(srcs)):
+                    k = torch.as_tensor(srcs == src)[:, None] & voiced
+                    res[name][src]['notes_pitch_class'] = round(float((npc == true_pc)[k].float().mean()), 4)
+            print(name, res[name], flush=True)
     return dict(res, clips=len(crops), steps=a.steps)
 
 
@@ -161,6 +179,9 @@ if __name__ == '__main__':
     ap.add_argument('--codec', default=None)
     ap.add_argument('--checkpoint', action='store_true')
     ap.add_argument('--ws', type=float, nargs='+', default=[1.0, 4.0])
+    ap.add_argument('--phis', type=float, nargs='+', default=[0.9],
+                    help='rescaled-guidance blends to try (0: plain guidance)')
+    ap.add_argument('--by-source', action='store_true', help='also score each data source alone')
     ap.add_argument('--steps', type=int, default=25)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--json', default=None)
