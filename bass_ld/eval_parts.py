@@ -108,7 +108,6 @@ def sample_clips(g, # a `BassGenerator`
     "Decoded basses (list of (samples,) tensors) and the sound channels of their latents (B, C, T)."
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
-    from bass_ld.grounding import grounding_fn
     from bass_ld.harmony import then
     from bass_ld.pipeline import SamplingConfig
     from bass_ld.sampling import silent_output, retry_seed, SILENT_RETRIES
@@ -117,7 +116,7 @@ def sample_clips(g, # a `BassGenerator`
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
     grounded = refs is not None and strength > 0
     one = lambda i, s: generate_latent(g.den, cond[i], steps=steps, w=w, seed=s, rescale=rescale, ground=then(
-        g.on_latent(grounding_fn(refs[i] if grounded else None, strength, kind)), steer(i)))
+        g.grounding(refs[i] if grounded else None, strength, kind), steer(i)))
     if not grounded: z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=steer(None))
     else: z = torch.stack([one(i, seed + i) for i in range(len(z_mix))])
     ys = [g.decode(zi, samples).cpu() for zi in z]

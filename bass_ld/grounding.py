@@ -14,9 +14,10 @@ from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS, c
 from .train import Trainer
 
 # %% auto #0
-__all__ = ['GROUNDING', 'TIMBRE_TRAIN', 'reference_latent', 'ground_stats', 'ground_nn', 'grounding_fn', 'TimbreConfig',
-           'TimbreClassifier', 'timbre_features', 'TimbreCrops', 'timbre_loss', 'clip_accuracy', 'train_timbre',
-           'timbre_embedder', 'load_embedder', 'style_accuracy']
+__all__ = ['GROUNDING', 'TIMBRE_TRAIN', 'REGISTER_SPREAD', 'STYLE_DROP', 'reference_latent', 'ground_stats', 'ground_nn',
+           'grounding_fn', 'TimbreConfig', 'TimbreClassifier', 'timbre_features', 'TimbreCrops', 'timbre_loss',
+           'clip_accuracy', 'train_timbre', 'timbre_embedder', 'load_embedder', 'style_accuracy', 'timbre_encoder',
+           'register_channels']
 
 # %% ../nbs/09_grounding.ipynb #6420294e
 def reference_latent(ae, # the autoencoder (`AutoEncoder`)
@@ -303,3 +304,54 @@ def style_accuracy(stems:list, targets:list[str], # audio clips and the timbre l
         try: hits.append(float(clf.predict(x, sr) == t))
         except AudioError: hits.append(0.0)
     return np.array(hits) if per_clip else float(np.mean(hits))
+
+# %% ../nbs/09_grounding.ipynb #a1bffbf0
+REGISTER_SPREAD = 2.0   # semitones: a timbre channel whose leaving out cuts the pitch spread more carries register
+STYLE_DROP = 0.1        # ... and is left out of grounding unless that costs more style accuracy than this
+
+def timbre_encoder(codec):
+    "A note codec's timbre channels as an encoder `reference_latent` can use."
+    from types import SimpleNamespace
+    return SimpleNamespace(cfg=codec.ae.cfg, encode=codec.timbre)
+
+@torch.no_grad()
+def register_channels(codec, # a `NoteCodec` (06c)
+                      basses:list, # bass recordings at the codec's rate
+                      refs:dict, # name -> (timbre label, reference recording at the codec's rate): of different pitch
+                      clf=None, # the `TimbreClassifier` that judges style; None: the shipped one
+                      threshold:float=REGISTER_SPREAD, style_drop:float=STYLE_DROP) -> dict:
+    """Which timbre channels carry register and not style: all timbre channels grounded towards each reference, on
+    every bass's codec latent, then channels left out one at a time (each time the one whose leaving out cuts the
+    median pitch's spread across references most) while that cuts the spread by more than `threshold` semitones and
+    the style accuracy by at most `style_drop`. Spread: max - min across the references, mean over the basses."""
+    from bass_ld.metrics import register
+    clf = clf if clf is not None else TimbreClassifier.from_pretrained(device='cpu')
+    sr, R = codec.ae.cfg.sr, codec.cfg.timbre
+    zs = [codec.encode(b) for b in basses]
+    zr = {k: (lab, reference_latent(timbre_encoder(codec), r, sr, src=k)) for k, (lab, r) in refs.items()}
+    def measure(chans):
+        regs, hits = [], []
+        for lab, ref in zr.values():
+            fn = ground_stats(ref[chans])
+            row = []
+            for z, b in zip(zs, basses):
+                z2 = z.clone()
+                z2[chans] = fn(z[None, chans])[0]
+                y = codec.decode(z2, length=len(b))
+                row.append(register(y.numpy(), sr))
+                hits.append(style_accuracy([y], [lab], clf, sr))
+            regs.append(row)
+        regs = np.array(regs, float)
+        return round(float(np.nanmean(np.nanmax(regs, 0) - np.nanmin(regs, 0))), 2), round(float(np.mean(hits)), 3)
+    every = measure(list(range(R)))
+    left, now, steps = [], every, []
+    while len(left) < R - 1:                  # leave out one channel at a time, the one that cuts the spread most
+        cand = {c: measure([k for k in range(R) if k not in left and k != c]) for c in range(R) if c not in left}
+        if not left: first = cand
+        c = min(cand, key=lambda c: cand[c][0])
+        if now[0] - cand[c][0] <= threshold or now[1] - cand[c][1] > style_drop: break
+        left, now = left + [c], cand[c]
+        steps.append(dict(left_out=c, spread=now[0], style=now[1]))
+    return dict(all=every[0], without={c: v[0] for c, v in first.items()}, channels=left, rest=now[0],
+                style=dict(all=every[1], without={c: v[1] for c, v in first.items()}, rest=now[1]), steps=steps,
+                threshold=threshold, style_drop=style_drop, basses=len(basses), references=list(refs))

@@ -12,7 +12,7 @@ from .autoencoder import AutoEncoder
 from .core import WEIGHTS, default_device
 from .diffusion import Denoiser, generate_latent, mix_condition
 from .guidance import guidance_rescale, PHI
-from .grounding import reference_latent, grounding_fn
+from .grounding import reference_latent, grounding_fn, timbre_encoder
 from .harmony import PitchProbe, harmony_guidance, note_harmony_guidance, frame_chroma, then, HARMONY
 from .pitch import NOTE_CHANNELS
 from .note_codec import NoteCodec, paired_codec
@@ -102,11 +102,31 @@ class BassGenerator:
         if fn is None or not self.den.features: return fn
         return lambda d, sigma: torch.cat([fn(d[:, :C], sigma), d[:, C:]], 1)
 
+    @property
+    def grounded_channels(self) -> list:
+        """The sound channels grounding moves: all of them, less the timbre channels the note codec's card names as
+        carrying register (09_grounding's `register_channels`), so that a reference cannot move the notes' pitch."""
+        card = getattr(self.codec, 'card', {}) if self.codec is not None else {}
+        skip = card.get('register_channels', {}).get('channels', [])
+        return [c for c in range(self.sound_channels) if c not in skip]
+
+    def grounding(self, ref, # reference latent (sound channels, frames) from `style_latent`, or None
+                  strength:float, kind:str='stats'):
+        "A `ground`-style fn pulling the `grounded_channels` towards `ref` (None without a reference or at strength 0)."
+        idx = self.grounded_channels
+        fn = grounding_fn(None if ref is None else ref[idx], strength, kind)
+        if fn is None or not self.den.features: return fn
+        def ground(d, sigma):
+            d = d.clone()
+            d[:, idx] = fn(d[:, idx], sigma)
+            return d
+        return ground
+
     def style_latent(self, style, # reference bass: a file path, or audio like `mix`
                      sr:int|None=None) -> torch.Tensor:
         """The grounding target: latent frames of the sounding part of a reference bass recording (with a note codec,
         its timbre channels only)."""
-        enc = self.ae if self.codec is None else _TimbreEncoder(self.codec)
+        enc = self.ae if self.codec is None else timbre_encoder(self.codec)
         if isinstance(style, (str, Path)):
             from bass_ld.audio import load_audio
             return reference_latent(enc, load_audio(style, self.sr), self.sr, src=f"'{style}'")
@@ -133,9 +153,6 @@ class BassGenerator:
         return self.codec.encode(bass) if self.codec is not None else self.ae.encode(bass)
 
 
-class _TimbreEncoder:
-    "The note codec's timbre channels, seen as an autoencoder by `reference_latent`."
-    def __init__(self, codec:NoteCodec): self.cfg, self.encode = codec.ae.cfg, codec.timbre
 
 # %% ../nbs/11_pipeline.ipynb #eb28fe6e
 @patch
@@ -185,7 +202,7 @@ def generate(
     if keep is not None:
         kept, regions, z_keep, keep_mask = self._kept(keep, keep_sr or sr, regions, len(x))
         if ref is None: ref = self._kept_reference(kept, regions)    # the regions take the kept bass's timbre
-    ground = self.on_latent(grounding_fn(ref, c.grounding, c.grounding_kind))
+    ground = self.grounding(ref, c.grounding, c.grounding_kind)
     if harmony:                              # after grounding: the grounded timbre keeps the guided notes
         ground = then(ground, self.steer(frame_chroma(x, z_mix.shape[-1], self.sr, self.ae.cfg.stride), harmony))
     if keep is not None:                     # last: the kept frames stay exact (with the codec, their notes too)
