@@ -110,7 +110,7 @@ def sample_clips(g, # a `BassGenerator`
     from bass_ld.guidance import guidance_rescale
     from bass_ld.harmony import then
     from bass_ld.pipeline import SamplingConfig
-    from bass_ld.sampling import silent_output, retry_seed, SILENT_RETRIES
+    from bass_ld.sampling import sounding_draw
     rescale = guidance_rescale(guidance, SamplingConfig().phi, SamplingConfig().per)
     steer = lambda i: g.steer(h_mix if i is None else h_mix[i], harmony) if harmony else None
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
@@ -121,10 +121,10 @@ def sample_clips(g, # a `BassGenerator`
     else: z = torch.stack([one(i, seed + i) for i in range(len(z_mix))])
     ys = [g.decode(zi, samples).cpu() for zi in z]
     for i in range(len(ys) if mixes is not None else 0):   # a whole-clip rest: drawn again, as `generate` does
-        for k in range(1, SILENT_RETRIES + 1):
-            if not silent_output(ys[i], mixes[i]): break
-            z[i] = one(i, retry_seed(seed + i, k))
-            ys[i] = g.decode(z[i], samples).cpu()
+        def draw(s, i=i):
+            zi = one(i, s)
+            return g.decode(zi, samples).cpu(), zi
+        ys[i], z[i] = sounding_draw(draw, mixes[i], seed + i, first=(ys[i], z[i]))
     return ys, z[:, : g.sound_channels].cpu()   # (the note channels: not sound)
 
 # %% ../nbs/12_eval_parts.ipynb #774baebb

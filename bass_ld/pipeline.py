@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_pipeline.ipynb #03c1e172
 from __future__ import annotations
-import math, sys, time, warnings
+import math, sys, time
 from pathlib import Path
 import torch
 from .audio import SR, AudioError, to_mono, rms_db
@@ -18,7 +18,7 @@ from .pitch import NOTE_CHANNELS
 from .note_codec import NoteCodec, paired_codec
 from fastcore.basics import patch
 from .sampling import (MAX_CFG, MAX_STEPS, MAX_VARIATIONS, MAX_CLIPPED, check_output, check_settings,
-                               silent_output, retry_seed, SILENT_RETRIES, SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
+                               sounding_draw, SamplingConfig, EDIT_FADE, KEEP_TOLERANCE, check_regions, region_weight, keep_frames)
 
 # %% auto #0
 __all__ = ['BassGenerator', 'Variation']
@@ -217,14 +217,14 @@ def generate(
         if callback: callback(d)
 
     cond = self.condition(x, z_mix)
-    for k in range(SILENT_RETRIES + 1):     # a whole-clip rest over a sounding mix: drawn again (derived seed)
+    def draw(seed):                          # a whole-clip rest over a sounding mix is drawn again (10b_sampling)
         if bar: bar.reset()
         z = generate_latent(
             self.den,
             cond,
             steps=steps,
             w=w,
-            seed=retry_seed(c.seed, k),
+            seed=seed,
             sampler=c.sampler,
             window=c.window,
             overlap=c.overlap,
@@ -232,14 +232,9 @@ def generate(
             ground=ground,
             callback=step,
         )
-        y = check_output(
-            self.decode(z, len(x)).cpu(),
-            f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps',
-        )
-        if not silent_output(y, x): break
-    else:
-        warnings.warn(f'the generated bass rests for the whole mix with {SILENT_RETRIES + 1} seeds from {c.seed}: '
-                      'try another seed or a style reference')
+        how = f'w = {w:g} ({guidance}), harmony {harmony:g}, {steps} steps'
+        return (check_output(self.decode(z, len(x)).cpu(), how),)
+    (y,) = sounding_draw(draw, x, c.seed)
     if bar: bar.close()
     if keep is None: return y
     wt = region_weight(regions, len(x), self.sr)

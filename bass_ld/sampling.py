@@ -11,11 +11,11 @@ from .harmony import HARMONY
 
 # %% auto #0
 __all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'SILENT_DB', 'SILENT_RETRIES', 'EDIT_FADE',
-           'KEEP_TOLERANCE', 'check_output', 'check_settings', 'silent_output', 'retry_seed', 'SamplingConfig',
-           'check_regions', 'region_weight', 'keep_frames']
+           'KEEP_TOLERANCE', 'check_output', 'check_settings', 'silent_output', 'retry_seed', 'sounding_draw',
+           'SamplingConfig', 'check_regions', 'region_weight', 'keep_frames']
 
 # %% ../nbs/10b_sampling.ipynb #3b281d6f
-import math, numbers
+import math, numbers, warnings
 MAX_CFG, MAX_STEPS, MAX_VARIATIONS = 100.0, 1000, 64
 
 MAX_CLIPPED, MAX_RMS_DB = 0.05, -6.0   # an output beyond either is a blast, not a bass: refused
@@ -66,6 +66,18 @@ def silent_output(y:torch.Tensor, # the generated bass
 def retry_seed(seed:int, k:int) -> int:
     "The seed of the `k`-th new draw after a silent output: derived from `seed`, the same on every run."
     return (seed + 1_000_003 * k) % 2**63
+
+def sounding_draw(draw, # fn(seed) -> (bass, ...): one generation
+                  mix:torch.Tensor, seed:int,
+                  first=None): # draw(seed), if it is already made
+    """The first of `draw(seed)`, `draw(retry_seed(seed, 1))`, ... whose bass (its first element) does not rest for
+    the whole sounding `mix`; after `SILENT_RETRIES` new draws, the last one, with a warning."""
+    for k in range(SILENT_RETRIES + 1):
+        out = first if k == 0 and first is not None else draw(retry_seed(seed, k))
+        if not silent_output(out[0], mix): return out
+    warnings.warn(f'the generated bass rests for the whole mix with {SILENT_RETRIES + 1} seeds from {seed}: '
+                  'try another seed or a style reference')
+    return out
 
 # %% ../nbs/10b_sampling.ipynb #a549cf7d
 import dataclasses
