@@ -7,50 +7,74 @@ from __future__ import annotations
 import sys
 import numpy as np, torch
 from .dataset import read_manifest
-from .metrics import harmonic_agreement, onset_f1, bootstrap_ci, eval_clips
+from .metrics import harmonic_agreement, onset_f1, bootstrap_ci
 
 # %% auto #0
-__all__ = ['choose_defaults']
+__all__ = ['FIT', 'choose_defaults']
 
 # %% ../nbs/12c_choose.ipynb #c2a9d716
+FIT = ('harmonic', 'onset_f1', 'raw_chroma', 'style')   # step 2's score: the mean of these
+
 def choose_defaults(g, # a `BassGenerator`
                     data, # dataset folder with a valid split
                     n:int=24, steps:int=25, phis=(0.7, 0.8, 0.85, 0.9, 1.0), spread_ws=(1, 2, 4, 8, 12, 16),
-                    ws=(2, 4, 8, 12), strengths=(0.0, 0.05, 0.1, 0.2, 0.3), progress:bool=True) -> dict:
-    "The sampling defaults for `g`'s models, chosen on the valid split (φ, then w, then the harmony strength)."
+                    ws=(4, 8, 12, 16, 24), kinds=('plain', 'rescaled'), strengths=(0.0, 0.05, 0.1, 0.2, 0.3),
+                    style_n:int=12, # clips sampled grounded towards a reference, for the style accuracy
+                    progress:bool=True) -> dict:
+    "The sampling defaults for `g`'s models, chosen on the valid split (φ, then guidance kind and w, then harmony)."
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
     from bass_ld.harmony import frame_chroma
+    from bass_ld.metrics import bass_pitch, pitch_accuracy
+    from bass_ld.measure import eval_set
+    from bass_ld.grounding import TimbreClassifier, style_accuracy
     from bass_ld.pipeline import SamplingConfig
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     frames = g.den.card.get('crop_frames', 64)
     L = frames * g.ae.cfg.stride
-    clips = eval_clips(read_manifest(data, 'valid'), L, n, g.sr)
-    if len(clips) < 2: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on")
+    try: clips = eval_set(read_manifest(data, 'valid'), n, L, g.sr)   # each with a reference from another piece
+    except ValueError: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on") from None
     zm = torch.stack([g.condition(c['mix'], g.ae.encode(c['mix'])) for c in clips])
-    C = g.sound_channels
-    sample = lambda w, phi, ground=None: generate_latent(
-        g.den, zm, steps=steps, w=w, seed=0, rescale=guidance_rescale('rescaled', phi), ground=ground
+    C, d = g.sound_channels, SamplingConfig()
+    sample = lambda w, phi, kind='rescaled', ground=None: generate_latent(
+        g.den, zm, steps=steps, w=w, seed=0, rescale=guidance_rescale(kind, phi), ground=ground
     )
+    styled = clips[:style_n]
+    refs = [g.style_latent(c['ref'], g.sr) for c in styled]
+    clf = TimbreClassifier.from_pretrained(device='cpu')
+    def style(w, phi, kind):                          # per clip: its own reference (as the evaluation samples them)
+        ys = [g.decode(generate_latent(g.den, zm[i:i + 1], steps=steps, w=w, seed=i, rescale=guidance_rescale(
+            kind, phi), ground=g.grounding(refs[i], d.grounding, d.grounding_kind))[0], L) for i in range(len(styled))]
+        return style_accuracy(ys, [c['target'] for c in styled], clf, g.sr, per_clip=True)
     spread = {str(phi): {str(w): float(sample(w, phi)[:, :C].flatten(1).std(1).mean()) for w in spread_ws}
               for phi in phis}
     worst = {p: max(abs(v / s['1'] - 1) for v in s.values()) for p, s in spread.items()}
     phi = float(min(worst, key=worst.get))
     say(f'choose: phi {phi} (worst spread {worst[str(phi)]:.1%})')
-    by_w = {}
-    for w in ws:
-        ys = [g.decode(z, L) for z in sample(w, phi)]
-        by_w[str(w)] = dict(harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
-                            onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]))
-    fit = {w: (r['harmonic']['mean'] + r['onset_f1']['mean']) / 2 for w, r in by_w.items()}
-    w = float(max(fit, key=fit.get))
-    say(f'choose: w {w:g}')
+    true_pitch = [bass_pitch(c['bass'], g.sr) for c in clips]
+    by_setting = {}
+    for kind in kinds:
+        for w in ws:
+            ys = [g.decode(z, L) for z in sample(w, phi, kind)]
+            by_setting.setdefault(kind, {})[str(w)] = dict(
+                harmonic=bootstrap_ci([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
+                onset_f1=bootstrap_ci([onset_f1(y, c['mix'], g.sr) for y, c in zip(ys, clips)]),
+                raw_chroma=bootstrap_ci([pitch_accuracy(y, c['bass'], g.sr, ref_pitch=tp)['raw_chroma']
+                                         for y, c, tp in zip(ys, clips, true_pitch)]),
+                style=bootstrap_ci(style(w, phi, kind)))
+            got = by_setting[kind][str(w)]
+            say(f"choose: {kind} w {w}: " + ', '.join(f"{m} {v['mean']:.3f}" for m, v in got.items()))
+    fit = {(k, w): float(np.nanmean([r[m]['mean'] for m in FIT]))
+           for k, rows in by_setting.items() for w, r in rows.items()}
+    kind, w = max(fit, key=fit.get)
+    w = float(w)
+    say(f'choose: {kind} guidance, w {w:g}')
     true = float(np.nanmean([harmonic_agreement(c['bass'], c['mix'], g.sr) for c in clips]))
     H = np.stack([frame_chroma(c['mix'], frames, g.sr, g.ae.cfg.stride) for c in clips])
     sweep = {}
     for s in strengths:
         ground = g.steer(H, s)
-        ys = [g.decode(z, L) for z in sample(w, phi, ground)]
+        ys = [g.decode(z, L) for z in sample(w, phi, kind, ground)]
         sweep[str(s)] = round(float(np.nanmean([harmonic_agreement(y, c['mix'], g.sr) for y, c in zip(ys, clips)])), 4)
     harmony = (
         min((s for s in strengths if s > 0), key=lambda s: abs(sweep[str(s)] - true))
@@ -58,6 +82,9 @@ def choose_defaults(g, # a `BassGenerator`
     )
     say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
     shipped = SamplingConfig()
-    return dict(split='valid', n=len(clips), frames=frames, steps=steps, model=g.den.card.get('data'),
-                phi=phi, w=w, harmony=harmony, spread=spread, worst=worst, by_w=by_w, true_harmonic=round(true, 4),
-                harmonic_by_strength=sweep, shipped=dict(phi=shipped.phi, w=shipped.w, harmony=shipped.harmony))
+    return dict(split='valid', n=len(clips), style_n=len(styled), frames=frames, steps=steps,
+                model=g.den.card.get('data'),
+                guidance=kind, phi=phi, w=w, harmony=harmony, spread=spread, worst=worst, by_setting=by_setting,
+                fit={f'{k} w={w_}': round(v, 4) for (k, w_), v in fit.items()}, true_harmonic=round(true, 4),
+                harmonic_by_strength=sweep,
+                shipped=dict(guidance=shipped.guidance, phi=shipped.phi, w=shipped.w, harmony=shipped.harmony))

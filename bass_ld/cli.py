@@ -42,9 +42,10 @@ def run_evaluate(a):
         t = time.time()
         ch = choose_defaults(g, a.data, n=a.n or 24, steps=a.steps, progress=not a.quiet)
         with atomic_path(a.choose) as tmp: Path(tmp).write_text(json.dumps(ch, indent=1) + '\n')
-        same = all(ch[k] == ch['shipped'][k] for k in ('phi', 'w', 'harmony'))
+        same = all(ch[k] == ch['shipped'][k] for k in ('guidance', 'phi', 'w', 'harmony'))
         print(
-            f"chose phi {ch['phi']:g}, w {ch['w']:g}, harmony {ch['harmony']:g} on {ch['n']} valid clips in "
+            f"chose {ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}, harmony {ch['harmony']:g} on "
+            f"{ch['n']} valid clips in "
             f"{time.time() - t:.0f} s "
             f"-> {a.choose}"
             + ('' if same else f"; the library ships {ch['shipped']}: set SamplingConfig's defaults to the choice")
@@ -78,7 +79,8 @@ def evaluate_args(sub):
     )
     v.add_argument('--steps', type=int, default=25)
     v.add_argument('--seed', type=int, default=0)
-    v.add_argument('--high-w', type=float, default=12.0, help="the table's high guidance strength")
+    v.add_argument('--high-w', type=float, default=None,
+                   help="the w of the table's plain and rescaled rows (default: the shipped w)")
     v.add_argument(
         '--clip-frames',
         type=int,

@@ -156,7 +156,7 @@ def generate_args(sub):
         help=f"guidance strength w (1 = the conditional model alone; default {D.w:g}); --cfg is its old name",
     )
     g.add_argument('--guidance', choices=['rescaled', 'plain'], default=D.guidance,
-                   help='rescaled: keeps the latent scale at any w (default); plain: classic CFG')
+                   help=f'plain: classic CFG; rescaled: keeps the latent scale at any w (default {D.guidance})')
     g.add_argument(
         '--harmony', type=float, default=D.harmony, help=f"harmony guidance strength (0 = off; default {D.harmony:g})"
     )

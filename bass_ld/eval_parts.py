@@ -28,8 +28,8 @@ from bass_ld.measure import (
 )
 
 # %% auto #0
-__all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'shipped_settings', 'mix_latents', 'mix_harmonies',
-           'sample_shipped', 'part_table', 'part_guidance', 'part_probe', 'part_codec']
+__all__ = ['PARTS', 'PART_VERSION', 'EvalConfig', 'sample_clips', 'shipped_settings', 'shipped_row', 'mix_latents',
+           'mix_harmonies', 'sample_shipped', 'part_table', 'part_guidance', 'part_probe', 'part_codec']
 
 # %% ../nbs/12_eval_parts.ipynb #24fde604
 PARTS = ('table', 'guidance', 'grounding', 'length', 'codec', 'ranking', 'probe')
@@ -43,8 +43,8 @@ class EvalConfig:
     split: str = 'test'
     n: int = 32  # clips in the results table
     steps: int = 25
-    high_w: float = 12.0
-    seed: int = 0  # sampling; "high w" of the table's guidance rows
+    high_w: float | None = None  # the w of the table's plain and rescaled rows (None: the shipped w)
+    seed: int = 0  # sampling
     curve_n: int = 16
     ws: tuple = (1, 2, 4, 8, 12, 16)  # guidance curves
     style_n: int = 24
@@ -69,7 +69,7 @@ class EvalConfig:
         if bad := set(self.grounding_kinds) - {'stats', 'nn'}:
             raise ValueError(f"unknown grounding kinds {sorted(bad)}; choose from ['nn', 'stats']")
         from bass_ld.pipeline import check_settings                   # the sampling settings, before any work
-        check_settings(steps=self.steps, w=self.high_w, seed=self.seed)
+        check_settings(steps=self.steps, seed=self.seed, **({} if self.high_w is None else dict(w=self.high_w)))
         for w in self.ws: check_settings(w=w)
         if any(not 0 <= s <= 1 for s in self.strengths):
             raise ValueError(f'grounding strengths must be in [0, 1], not {self.strengths}')
@@ -133,6 +133,10 @@ def shipped_settings(g) -> dict:
     from bass_ld.pipeline import SamplingConfig
     return asdict(SamplingConfig())
 
+def shipped_row(d:dict) -> str:
+    "The results table's name for the shipped guidance (`shipped_settings`), harmony off: e.g. 'plain CFG, w = 8'."
+    return f"{d['guidance']} CFG, w = {d['w']:g}"
+
 def mix_latents(g, clips:list[dict], refs:bool=False) -> tuple:
     "Mix latents (B, C, T) of `clips` and (with `refs`) their reference latents, encoded once per clip and kept on it."
     for c in clips:
@@ -159,7 +163,9 @@ def sample_shipped(g, clips:list[dict], cfg:EvalConfig, **kw) -> list:
 # %% ../nbs/12_eval_parts.ipynb #dc218e62
 def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
     "The results table: one row per system, each metric's mean and 95% interval over the clips."
-    d, hw = shipped_settings(g), cfg.high_w
+    d = shipped_settings(g)
+    hw = d['w'] if cfg.high_w is None else cfg.high_w
+    base = shipped_row(d)                                # the shipped guidance, then harmony and grounding on top
     L = len(clips[0]['mix'])
     z_mix, refs = mix_latents(g, clips, refs=True)
     n = len(clips)
@@ -172,12 +178,11 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
         'conditional, no guidance (w = 1)': dict(w=1.0, guidance='plain'),
         f'plain CFG, w = {hw:g}': dict(w=hw, guidance='plain'),
         f'rescaled CFG, w = {hw:g}': dict(w=hw, guidance='rescaled'),
-        f'rescaled CFG, w = {hw:g} + harmony': dict(
-            w=hw, guidance='rescaled', harmony=d['harmony'], h_mix=mix_harmonies(g, clips)
-        ),
-        f'rescaled CFG, w = {hw:g} + harmony + grounding': dict(
-            w=hw,
-            guidance='rescaled',
+        f'{base} + harmony': dict(w=d['w'], guidance=d['guidance'], harmony=d['harmony'],
+                                  h_mix=mix_harmonies(g, clips)),
+        f'{base} + harmony + grounding': dict(
+            w=d['w'],
+            guidance=d['guidance'],
             refs=refs,
             strength=d['grounding'],
             kind=d['grounding_kind'],
@@ -198,7 +203,7 @@ def part_table(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict
         else:
             basses, _ = sample_clips(g, z_mix, L, mixes=[c['mix'] for c in clips], steps=cfg.steps, seed=cfg.seed, **kw)
             targets = [c['target'] for c in clips]
-        pyin = name == 'true bass' or name.startswith(f'rescaled CFG, w = {hw:g}')  # a second tracker where it matters
+        pyin = name == 'true bass' or name.startswith(base)  # a second tracker where it matters
         scored = [sc(i, b, t, pyin=pyin) for i, (b, t) in enumerate(zip(basses, targets))]
         out[name] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     return out

@@ -7,11 +7,14 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['GUIDANCE', 'PHI', 'rescale_std', 'guidance_rescale']
+__all__ = ['GUIDANCE', 'KIND', 'W', 'PHI', 'rescale_std', 'guidance_rescale']
 
 # %% ../nbs/08_guidance.ipynb #b0ae5f7c
 GUIDANCE = ('plain', 'rescaled')
-# the shipped blend, chosen on the valid split for the shipped model (`bass-ld evaluate --choose`, 12c_choose; below)
+# the shipped guidance kind, strength and rescale blend, chosen on the valid split for the shipped model
+# (`bass-ld evaluate --choose`, 12c_choose; below)
+KIND = 'plain'
+W = 8.0
 PHI = 0.9
 
 

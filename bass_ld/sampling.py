@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from .audio import SR, AudioError, rms_db
-from .guidance import PHI
+from .guidance import PHI, W, KIND
 from .harmony import HARMONY
 
 # %% auto #0
@@ -33,7 +33,7 @@ def check_output(y:torch.Tensor, how:str='these settings') -> torch.Tensor:
         )
     return y
 
-def check_settings(steps:int=25, w:float=12.0, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
+def check_settings(steps:int=25, w:float=W, harmony:float=0.0, grounding:float=1.0, phi:float=PHI, seed:int=0,
                    variations:int=1, cfg:float|None=None, # `cfg`: the old name of `w`
                    **_) -> None:
     "Raise a one-line `ValueError` naming the first sampling setting that is not a finite number in its range."
@@ -88,10 +88,8 @@ class SamplingConfig:
     "Every setting of one generation, with the shipped defaults (chosen on the valid split: 08_guidance, 10_harmony)."
     steps:int=25                # sampler steps (Heun: two model calls each but the last)
     sampler:str='heun'          # an EDM sampler of 07_diffusion's `SAMPLERS`
-    w:float=12.0  # guidance strength: 1 = conditional only, 0 = unconditional
-    guidance: str = (
-        'rescaled'  # 'rescaled' (guided estimate brought back towards the conditional one's spread) or 'plain'
-    )
+    w:float=W                   # guidance strength: 1 = conditional only, 0 = unconditional
+    guidance:str=KIND           # 'plain', or 'rescaled' (the guided estimate brought back to the conditional's spread)
     phi:float=PHI               # blend of the rescale (1 = fully rescaled)
     per:str='item'              # scope of the rescale statistics: 'item' (whole latent) or 'frame' (per latent frame)
     harmony:float=HARMONY       # harmony guidance strength (0 = off); needs a pitch probe

@@ -76,7 +76,7 @@ class BassApp:
             options=['none', *self.styles, UPLOAD], value=list(self.styles)[0], description='style'
         )
         self.style_upload = W.FileUpload(accept='audio/*', multiple=False, description='style file')
-        self.w = W.FloatSlider(value=d['w'], min=1.0, max=16.0, step=0.5, description='guidance w')
+        self.w = W.FloatSlider(value=d['w'], min=1.0, max=max(32.0, d['w']), step=0.5, description='guidance w')
         self.grounding = W.FloatSlider(value=d['grounding'], min=0.0, max=1.0, step=0.05, description='grounding')
         self.harmony = W.FloatSlider(value=d['harmony'], min=0.0, max=0.5, step=0.025, description='harmony')
         self.steps = W.IntSlider(value=d['steps'], min=2, max=50, description='steps')

@@ -26,9 +26,12 @@ def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     r = run(args)
     assert r.returncode == 0, r.stderr
     md = out.read_text()
+    from bass_ld.sampling import SamplingConfig
+    d = SamplingConfig()
+    own = f'{d.guidance} CFG, w = {d.w:g}'                                  # the shipped guidance, harmony off
     for row in ('true bass', 'true bass through the autoencoder', "another piece's bass", 'rule: estimated chord root on every beat',
-                'unconditional (w = 0)', 'conditional, no guidance (w = 1)', 'plain CFG, w = 12', 'rescaled CFG, w = 12',
-                'rescaled CFG, w = 12 + harmony', 'rescaled CFG, w = 12 + harmony + grounding'):
+                'unconditional (w = 0)', 'conditional, no guidance (w = 1)', f'plain CFG, w = {d.w:g}',
+                f'rescaled CFG, w = {d.w:g}', own + ' + harmony', own + ' + harmony + grounding'):
         assert md.count(f'| {row} |') == 4, row                              # fit and sound tables, per source
     assert 'Source: music21' in md and 'Source: songs arranged by mma' in md
     assert 'bass-ld evaluate --data' in md                                   # the report names its command
@@ -70,8 +73,10 @@ def test_choose_writes_the_defaults_for_these_models(pairs, bass_ld_cmd, tmp_pat
     r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(out), '--steps', '2', '--n', '2', '--quiet'])
     assert r.returncode == 0, r.stderr
     ch = json.loads(out.read_text())
-    assert ch['split'] == 'valid' and ch['n'] == 2 and ch['phi'] in (0.7, 0.8, 0.85, 0.9, 1.0) and ch['w'] in (2.0, 4.0, 8.0, 12.0)
+    assert ch['split'] == 'valid' and ch['n'] == 2 and ch['phi'] in (0.7, 0.8, 0.85, 0.9, 1.0)
+    assert ch['guidance'] in ('plain', 'rescaled') and ch['w'] in (4.0, 8.0, 12.0, 16.0, 24.0)
+    assert ch['fit'][f"{ch['guidance']} w={ch['w']:g}"] == max(ch['fit'].values())          # the rule, as written
     assert ch['harmony'] in (0.05, 0.1, 0.2, 0.3) and ch['worst'][str(ch['phi'])] == min(ch['worst'].values())
-    assert f"chose phi {ch['phi']:g}, w {ch['w']:g}" in r.stdout
+    assert f"{ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}" in r.stdout
     r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(tmp_path / 'c.txt')])
     assert r.returncode != 0 and '.json' in r.stderr and 'Traceback' not in r.stderr

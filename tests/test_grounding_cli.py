@@ -37,7 +37,7 @@ def test_style_reference_sets_the_timbre(tmp_path, bass_ld_cmd):
         assert len({v for (n, _), v in got.items() if n == name}) >= 2, got
 
 def test_guidance_flag_changes_the_scale(tmp_path, bass_ld_cmd):
-    "At w = 12 plain guidance gives a different, louder-spread result than the default rescaled guidance."
+    "At w = 12 plain and rescaled guidance (--guidance) give different basses; a kind that does not exist is refused."
     sf.write(tmp_path / 'mix.wav', load_audio(EXAMPLES / 'example2_mix.flac')[:8 * SR].numpy(), SR)
     ys = {}
     for kind in ('plain', 'rescaled'):
