@@ -146,7 +146,8 @@ def generate_args(sub):
     )
     g.add_argument('--together', default=None, help='also write mix + generated bass here')
     D = __import__('bass_ld.pipeline', fromlist=['x']).SamplingConfig()          # the shipped defaults, one place
-    g.add_argument('--steps', type=int, default=D.steps, help=f'sampling steps (default {D.steps})')
+    g.add_argument('--steps', type=int, default=D.steps, help=f'sampling steps (default {D.steps}; below about 6, '
+                   'plain guidance writes mostly rests: add --guidance rescaled)')
     g.add_argument(
         '--w',
         '--cfg',

@@ -21,7 +21,7 @@ else
 fi
 
 python scripts/warm_caches.py   # compile librosa's cached numba code once: parallel first compiles corrupt the cache
-echo "== 2/3 nbdev_test over every notebook, each in a process of its own"
+echo "== 2/3 nbdev_test over every notebook (slow ones in a process each, quick ones in batches)"
 python scripts/run_notebooks.py "$jobs"
 
 echo "== 3/3 pytest tests/"

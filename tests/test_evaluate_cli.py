@@ -62,21 +62,27 @@ def test_evaluate_refuses_bad_input(pairs, bass_ld_cmd, tmp_path):
         assert r.returncode != 0 and msg in r.stderr, (extra, r.stderr)
         assert not (tmp_path / 'x.md').exists()
 
-def test_choose_writes_the_defaults_for_these_models(pairs, bass_ld_cmd, tmp_path):
-    "`evaluate --choose` picks phi, w and the harmony strength on the valid split and says whether the library ships them."
-    import shutil
+def test_choose_writes_the_defaults_for_these_models(pairs, bass_ld_cmd, tmp_path, monkeypatch, capsys):
+    """`evaluate --choose` picks the guidance kind, phi, w and the harmony strength on the valid split, writes them and
+    says whether the library ships them. The rule itself, on small grids, is 12c_choose's lesson; here the command
+    runs in this process with the grids cut to two values each (the full grids cost a minute even at 2 clips)."""
+    import functools, shutil
+    import bass_ld.choose
+    from bass_ld.cli import main
     d = tmp_path / 'pairs'; shutil.copytree(pairs[0], d)                  # a copy: the other tests keep the fixture as built
     recs = [json.loads(l) for l in (d / 'manifest.jsonl').read_text().splitlines() if l.strip()]
     if not any(r['split'] == 'valid' for r in recs):                      # a small build may hold no valid piece
         (d / 'manifest.jsonl').write_text(''.join(json.dumps(dict(r, split='valid')) + '\n' for r in recs))
+    monkeypatch.setattr(bass_ld.choose, 'choose_defaults', functools.partial(
+        bass_ld.choose.choose_defaults, phis=(0.8, 0.9), spread_ws=(1, 8), ws=(4, 8), strengths=(0.0, 0.1)))
     out = tmp_path / 'choice.json'
-    r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(out), '--steps', '2', '--n', '2', '--quiet'])
-    assert r.returncode == 0, r.stderr
+    main(['--threads', '1', 'evaluate', '--data', str(d), '--choose', str(out), '--steps', '2', '--n', '2', '--quiet'])
+    said = capsys.readouterr().out
     ch = json.loads(out.read_text())
-    assert ch['split'] == 'valid' and ch['n'] == 2 and ch['phi'] in (0.7, 0.8, 0.85, 0.9, 1.0)
-    assert ch['guidance'] in ('plain', 'rescaled') and ch['w'] in (4.0, 8.0, 12.0, 16.0, 24.0)
+    assert ch['split'] == 'valid' and ch['n'] == 2 and ch['phi'] in (0.8, 0.9)
+    assert ch['guidance'] in ('plain', 'rescaled') and ch['w'] in (4.0, 8.0) and ch['harmony'] == 0.1
     assert ch['fit'][f"{ch['guidance']} w={ch['w']:g}"] == max(ch['fit'].values())          # the rule, as written
-    assert ch['harmony'] in (0.05, 0.1, 0.2, 0.3) and ch['worst'][str(ch['phi'])] == min(ch['worst'].values())
-    assert f"{ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}" in r.stdout
+    assert ch['worst'][str(ch['phi'])] == min(ch['worst'].values())
+    assert f"{ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}" in said
     r = run(bass_ld_cmd + ['evaluate', '--data', str(d), '--choose', str(tmp_path / 'c.txt')])
     assert r.returncode != 0 and '.json' in r.stderr and 'Traceback' not in r.stderr
