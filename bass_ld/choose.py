@@ -81,10 +81,9 @@ def choose_defaults(g, # a `BassGenerator`
         if g.probe is not None or g.codec is not None else 0.0
     )
     say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
-    shipped = SamplingConfig()
     return dict(split='valid', n=len(clips), style_n=len(styled), frames=frames, steps=steps,
                 model=g.den.card.get('data'),
                 guidance=kind, phi=phi, w=w, harmony=harmony, spread=spread, worst=worst, by_setting=by_setting,
                 fit={f'{k} w={w_}': round(v, 4) for (k, w_), v in fit.items()}, true_harmonic=round(true, 4),
                 harmonic_by_strength=sweep,
-                shipped=dict(guidance=shipped.guidance, phi=shipped.phi, w=shipped.w, harmony=shipped.harmony))
+                shipped=dict(guidance=d.guidance, phi=d.phi, w=d.w, harmony=d.harmony))
