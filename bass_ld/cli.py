@@ -42,9 +42,10 @@ def run_evaluate(a):
         t = time.time()
         ch = choose_defaults(g, a.data, n=a.n or 24, steps=a.steps, progress=not a.quiet)
         with atomic_path(a.choose) as tmp: Path(tmp).write_text(json.dumps(ch, indent=1) + '\n')
-        same = all(ch[k] == ch['shipped'][k] for k in ('guidance', 'phi', 'w', 'harmony'))
+        same = all(ch[k] == ch['shipped'][k] for k in ('guidance', 'phi', 'w', 'harmony', 'grounding'))
         print(
-            f"chose {ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}, harmony {ch['harmony']:g} on "
+            f"chose {ch['guidance']} guidance, phi {ch['phi']:g}, w {ch['w']:g}, harmony {ch['harmony']:g}, grounding "
+            f"{ch['grounding']:g} on "
             f"{ch['n']} valid clips in "
             f"{time.time() - t:.0f} s "
             f"-> {a.choose}"
@@ -102,7 +103,7 @@ def evaluate_args(sub):
         default=None,
         metavar='FILE.json',
         help='instead: choose the sampling defaults (phi, w, harmony '
-        'strength) for these models on the valid split and write them to FILE.json (12c_choose)',
+        'and grounding strength) for these models on the valid split and write them to FILE.json (12c_choose)',
     )
     v.add_argument('--device', default=None)
     v.add_argument('--quiet', action='store_true')

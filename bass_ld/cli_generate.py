@@ -39,6 +39,7 @@ def run_generate(a):
         grounding_kind=a.grounding_kind,
         seed=a.seed,
         sampler=a.sampler,
+        clamp={'auto': None, 'on': True, 'off': False}[a.clamp],
     )  # every setting checked before any work
     check_settings(seed=a.seed, variations=a.variations)
     o = Path(a.out)
@@ -146,8 +147,8 @@ def generate_args(sub):
     )
     g.add_argument('--together', default=None, help='also write mix + generated bass here')
     D = __import__('bass_ld.pipeline', fromlist=['x']).SamplingConfig()          # the shipped defaults, one place
-    g.add_argument('--steps', type=int, default=D.steps, help=f'sampling steps (default {D.steps}; below about 6, '
-                   'plain guidance writes mostly rests: add --guidance rescaled)')
+    g.add_argument('--steps', type=int, default=D.steps, help=f'sampling steps (default {D.steps}; below 12 the note '
+                   'channels are clamped, see --clamp)')
     g.add_argument(
         '--w',
         '--cfg',
@@ -182,6 +183,9 @@ def generate_args(sub):
     )
     g.add_argument('--grounding-kind', choices=['stats', 'nn'], default=D.grounding_kind,
                    help='stats: match channel statistics (default); nn: pull to nearest reference frames')
+    g.add_argument('--clamp', choices=['auto', 'on', 'off'], default='auto',
+                   help="keep the generated note channels in the range real bass lines span at every step: 'auto' "
+                   "(default) does below 12 steps, where plain guidance would otherwise write mostly rests (08_guidance)")
     g.add_argument(
         '--seed',
         type=int,

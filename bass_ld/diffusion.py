@@ -12,10 +12,11 @@ from .unet import UNetConfig, UNET_CONFIGS, UNet1d
 from .core import default_device, hardware, save_weights, Pretrained, WEIGHTS
 from .train import Trainer
 from .dataset import read_latents, DataError
+from .pitch import clamp_notes
 
 # %% auto #0
-__all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'edm_scalings', 'Denoiser', 'karras_sigmas', 'sample_euler',
-           'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent', 'mix_condition']
+__all__ = ['P_MEAN', 'P_STD', 'HEUN_MAX_JUMP', 'SAMPLERS', 'CLAMP_BELOW', 'edm_scalings', 'Denoiser', 'karras_sigmas',
+           'sample_euler', 'sample_heun', 'sample_stochastic', 'guided', 'windowed', 'generate_latent', 'mix_condition']
 
 # %% ../nbs/07_diffusion.ipynb #b5781779
 def edm_scalings(sigma:torch.Tensor, sigma_data:float=1.0):
@@ -156,16 +157,18 @@ SAMPLERS = dict(heun=sample_heun, euler=sample_euler, stochastic=sample_stochast
 # %% ../nbs/07_diffusion.ipynb #7d8d5a47
 def guided(den:Denoiser, w:float=1.0, # guidance strength (1 = conditional, 0 = unconditional)
            rescale=None, # optional fn(guided, conditional) -> adapted estimate (08_guidance)
+           clamp:bool=False, # a model that generates note channels: clamp them to their data range (`clamp_notes`)
           ):
     "A sampler model `fn(x, sigma, cond=None)` applying classifier-free guidance of strength `w` to `den`."
+    bound = clamp_notes if clamp and den.features else (lambda d: d)
     def fn(x, sigma, cond=None):
-        if cond is None or w == 0: return den(x, sigma, None)
-        if w == 1: return den(x, sigma, cond)
+        if cond is None or w == 0: return bound(den(x, sigma, None))
+        if w == 1: return bound(den(x, sigma, cond))
         B = x.shape[0]
         drop = torch.arange(2 * B, device=x.device) >= B
         d_c, d_u = den(torch.cat([x, x]), torch.cat([sigma, sigma]), torch.cat([cond, cond]), drop).chunk(2)
         d = d_u + w * (d_c - d_u)
-        return d if rescale is None else rescale(d, d_c)
+        return bound(d if rescale is None else rescale(d, d_c))
     return fn
 
 # %% ../nbs/07_diffusion.ipynb #31665999
@@ -191,6 +194,8 @@ def windowed(model, window:int=1024, # frames seen at once; longer inputs are cu
     return fn
 
 # %% ../nbs/07_diffusion.ipynb #c107f923
+CLAMP_BELOW = 12   # sampling with fewer steps clamps the note channels by default (08_guidance measures why)
+
 def generate_latent(
     den: Denoiser,
     mix: torch.Tensor,  # (C, T) or (B, C, T) normalised mix latent
@@ -203,6 +208,8 @@ def generate_latent(
     window: int = 1024,
     overlap: int = 128,
     rescale=None,  # fn(guided, conditional) -> estimate: the guidance fix (08_guidance)
+    clamp: bool | None = None,  # note channels (a model with features) clamped to their data range at every step;
+                                # None: below `CLAMP_BELOW` steps (08_guidance)
     ground=None,  # fn(denoised, sigma) -> estimate, applied to the whole sequence: style grounding (09_grounding)
     callback=None,
     cfg: float | None = None,  # the old name of `w`
@@ -218,7 +225,8 @@ def generate_latent(
     sig = karras_sigmas(steps, sigma_min, sigma_max).to(den.device)
     x = torch.randn((mix.shape[0], den.net.cfg.latent, mix.shape[-1]), generator=g).to(den.device) * sig[0]
     if sampler == 'stochastic': sampler_kw.setdefault('generator', g)
-    model = windowed(guided(den, w, rescale), window, overlap)
+    if clamp is None: clamp = steps < CLAMP_BELOW
+    model = windowed(guided(den, w, rescale, clamp), window, overlap)
     if ground is not None:
         model = (lambda inner: lambda x, sigma, cond=None: ground(inner(x, sigma, cond=cond), sigma))(model)
     with torch.no_grad():

@@ -14,11 +14,11 @@ from .report import OTHER
 from .eval_parts import EvalConfig, sample_shipped, shipped_settings, mix_latents
 
 # %% auto #0
-__all__ = ['part_grounding', 'grounding_moves_notes', 'part_length']
+__all__ = ['part_grounding', 'style_references', 'grounding_moves_notes', 'part_length']
 
 # %% ../nbs/12a_eval_conditions.ipynb #8aa14537
 def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> dict:
-    "Style accuracy, fit and Fréchet distance against grounding strength, at the default guidance."
+    "Style accuracy, fit and Fréchet distance against grounding strength (and at the shipped one), default guidance."
     d = shipped_settings(g)
     _, refs = mix_latents(g, clips, refs=True)
     out = dict(
@@ -29,13 +29,14 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
         chance=round(1 / len(LABELS), 4),
         by_strength={},
     )
-    for s in cfg.strengths:
+    strengths = sorted(set(cfg.strengths) | {d['grounding']})       # the shipped strength among them
+    for s in strengths:
         basses = sample_shipped(g, clips, cfg, refs=refs, strength=s)
         scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
         out['by_strength'][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
     for kind in (k for k in cfg.grounding_kinds if k != d['grounding_kind']):   # the alternatives, same clips and seeds
         out.setdefault('other_kinds', {})[kind] = {}
-        for s in (s for s in cfg.strengths if s > 0):
+        for s in (s for s in strengths if s > 0):
             basses = sample_shipped(g, clips, cfg, refs=refs, strength=s, kind=kind)
             scored = [sc(i, b, c['target']) for i, (b, c) in enumerate(zip(basses, clips))]
             out['other_kinds'][kind][f'{s:g}'] = summarise([m for m, _ in scored], [e for _, e in scored], ref_embs)
@@ -43,19 +44,27 @@ def part_grounding(g, clips:list[dict], sc:Scorer, cfg:EvalConfig, ref_embs) -> 
     return out
 
 # %% ../nbs/12a_eval_conditions.ipynb #31d85c2b
-def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
-    """Does the reference move the notes? Each clip grounded (defaults) on each bundled style reference and on one
-    moved ±7 semitones."""
+def style_references(sr:int, # the model rate
+                     shifts=(-7, 7), # semitones the first reference is also moved by
+                    ) -> dict:
+    """The references whose pitch must not carry over into the notes: the bundled style references (name → mono audio
+    at `sr`), and the first of them moved by each of `shifts` semitones."""
     import librosa
     from bass_ld.core import WEIGHTS
-
-    d = shipped_settings(g)
     ex = WEIGHTS.parent / 'examples'
     styles = json.loads((ex / 'styles.json').read_text())['styles']
-    refs = {k: load_audio(ex / v['file'], g.sr) for k, v in styles.items()}
+    refs = {k: load_audio(ex / v['file'], sr) for k, v in styles.items()}
     k0 = sorted(refs)[0]
-    for st in (-7, 7):
-        refs[f'{k0} {st:+d} st'] = torch.from_numpy(librosa.effects.pitch_shift(refs[k0].numpy(), sr=g.sr, n_steps=st))
+    for st in shifts:
+        refs[f'{k0} {st:+d} st'] = torch.from_numpy(librosa.effects.pitch_shift(refs[k0].numpy(), sr=sr, n_steps=st))
+    return refs
+
+# %% ../nbs/12a_eval_conditions.ipynb #814a9355
+def grounding_moves_notes(g, clips:list[dict], sc:Scorer, cfg:EvalConfig) -> dict:
+    """Does the reference move the notes? Each clip grounded (defaults) on each of the `style_references`: the bundled
+    ones and one moved ±7 semitones."""
+    d = shipped_settings(g)
+    refs = style_references(g.sr)
     out, per_ref = dict(references={}, clips=len(clips)), {}
     for name, ref in refs.items():
         z_ref = g.style_latent(ref, g.sr)

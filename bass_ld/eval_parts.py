@@ -115,9 +115,11 @@ def sample_clips(g, # a `BassGenerator`
     steer = lambda i: g.steer(h_mix if i is None else h_mix[i], harmony) if harmony else None
     cond = z_mix if mixes is None else torch.stack([g.condition(x, z) for x, z in zip(mixes, z_mix)])
     grounded = refs is not None and strength > 0
-    one = lambda i, s: generate_latent(g.den, cond[i], steps=steps, w=w, seed=s, rescale=rescale, ground=then(
-        g.grounding(refs[i] if grounded else None, strength, kind), steer(i)))
-    if not grounded: z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, ground=steer(None))
+    clamp = SamplingConfig().clamp
+    one = lambda i, s: generate_latent(g.den, cond[i], steps=steps, w=w, seed=s, rescale=rescale, clamp=clamp,
+                                       ground=then(g.grounding(refs[i] if grounded else None, strength, kind), steer(i)))
+    if not grounded:
+        z = generate_latent(g.den, cond, steps=steps, w=w, seed=seed, rescale=rescale, clamp=clamp, ground=steer(None))
     else: z = torch.stack([one(i, seed + i) for i in range(len(z_mix))])
     ys = [g.decode(zi, samples).cpu() for zi in z]
     for i in range(len(ys) if mixes is not None else 0):   # a whole-clip rest: drawn again, as `generate` does
@@ -268,7 +270,7 @@ def part_probe(g, clips:list[dict], cfg:EvalConfig) -> dict:
     cond = torch.stack([g.condition(c['mix'], z) for c, z in zip(clips, z_mix)])
     other = [(i + n // 2) % n for i in range(n)]
     sample = lambda cond, w, kind: generate_latent(g.den, cond, steps=cfg.steps, w=w, seed=cfg.seed,
-                                                   rescale=guidance_rescale(kind, d['phi'], d['per']))
+                                                   rescale=guidance_rescale(kind, d['phi'], d['per']), clamp=d['clamp'])
     true = torch.stack([g.encode_bass(c['bass']) for c in clips])
     rows = {'true bass': score(true), OTHER: score(true[other]),
             'with the mix (w = 1)': score(sample(cond, 1.0, 'plain')),

@@ -229,6 +229,7 @@ def generate(
             window=c.window,
             overlap=c.overlap,
             rescale=rescale,
+            clamp=c.clamp,
             ground=ground,
             callback=step,
         )

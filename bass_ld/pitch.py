@@ -11,7 +11,7 @@ from .autoencoder import STRIDE
 
 # %% auto #0
 __all__ = ['MIX_FEATURES', 'BANDS', 'NOTE_CHANNELS', 'NOTE_OFFSET', 'NOTE_SCALE', 'mix_features', 'note_channels',
-           'notes_from_channels', 'audio_notes', 'item_features']
+           'notes_from_channels', 'note_bounds', 'clamp_notes', 'audio_notes', 'item_features']
 
 # %% ../nbs/06b_pitch.ipynb #8ee9ef73
 MIX_FEATURES = 24      # chroma of the whole mix (12), then of its low register (12)
@@ -92,6 +92,21 @@ def notes_from_channels(ch, # (14, frames), scaled as `note_channels` makes them
         if out and out[-1][2] == m and abs(out[-1][1] - k * dur) < 1e-6: out[-1][1] = (k + 1) * dur
         else: out.append([k * dur, (k + 1) * dur, m])
     return [tuple(round(v, 4) if isinstance(v, float) else v for v in n) for n in out]
+
+# %% ../nbs/06b_pitch.ipynb #fa9ae643
+def note_bounds() -> tuple:
+    """Lowest and highest value of each of the 14 note channels (two (14,) arrays), scaled as `note_channels` makes
+    them: shares and voicing in [0, 1], the register within a bass's range (`BASS_REGISTER`)."""
+    from bass_ld.data import BASS_REGISTER
+    lo = np.array([0.0] * 12 + [(BASS_REGISTER[0] - 40) / 12, 0.0], np.float32)
+    hi = np.array([1.0] * 12 + [(BASS_REGISTER[1] - 40) / 12, 1.0], np.float32)
+    return (lo - NOTE_OFFSET) * NOTE_SCALE, (hi - NOTE_OFFSET) * NOTE_SCALE
+
+def clamp_notes(z:torch.Tensor, # (..., channels, frames): a latent whose last 14 channels are note channels
+               ) -> torch.Tensor:
+    "`z` with its note channels clamped into the range real bass lines span (`note_bounds`); other channels as they are."
+    lo, hi = (torch.as_tensor(b, dtype=z.dtype, device=z.device)[:, None] for b in note_bounds())
+    return torch.cat([z[..., :-NOTE_CHANNELS, :], z[..., -NOTE_CHANNELS:, :].clamp(lo, hi)], -2)
 
 # %% ../nbs/06b_pitch.ipynb #94a8fced
 def audio_notes(bass, # mono bass audio at `sr`

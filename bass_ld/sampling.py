@@ -8,6 +8,7 @@ import torch
 from .audio import SR, AudioError, rms_db
 from .guidance import PHI, W, KIND
 from .harmony import HARMONY
+from .grounding import STRENGTH
 
 # %% auto #0
 __all__ = ['MAX_CFG', 'MAX_STEPS', 'MAX_VARIATIONS', 'MAX_CLIPPED', 'MAX_RMS_DB', 'SILENT_DB', 'SILENT_RETRIES', 'EDIT_FADE',
@@ -92,8 +93,9 @@ class SamplingConfig:
     guidance:str=KIND           # 'plain', or 'rescaled' (the guided estimate brought back to the conditional's spread)
     phi:float=PHI               # blend of the rescale (1 = fully rescaled)
     per:str='item'              # scope of the rescale statistics: 'item' (whole latent) or 'frame' (per latent frame)
+    clamp:bool|None=None        # clamp the note channels to their data range each step; None: below 12 steps (08)
     harmony:float=HARMONY       # harmony guidance strength (0 = off); needs a pitch probe
-    grounding:float=1.0         # style grounding strength in [0, 1] (with a style reference)
+    grounding:float=STRENGTH    # style grounding strength in [0, 1] (with a style reference; 12c_choose)
     grounding_kind:str='stats'  # 'stats' (channel statistics) or 'nn' (nearest reference frames)
     seed:int=0                  # the same seed gives the same bass (at one thread count)
     window:int=1024             # long mixes are denoised in windows of this many latent frames ...
@@ -108,6 +110,8 @@ class SamplingConfig:
             ('grounding_kind', self.grounding_kind, ['nn', 'stats']),
         ]:
             if v not in ok: raise ValueError(f'unknown {name} {v!r}; choose from {ok}')
+        if self.clamp is not None and not isinstance(self.clamp, bool):
+            raise ValueError(f'clamp must be True, False or None (below 12 steps), not {self.clamp!r}')
         if not (isinstance(self.window, int) and isinstance(self.overlap, int) and 0 < self.overlap < self.window):
             raise ValueError(
                 f'window and overlap must be whole numbers with 0 < overlap < window, not {self.window!r} and '
