@@ -41,11 +41,10 @@ def choose_defaults(g, # a `BassGenerator`
     from bass_ld.diffusion import generate_latent
     from bass_ld.guidance import guidance_rescale
     from bass_ld.harmony import frame_chroma, then
-    from bass_ld.metrics import bass_pitch, pitch_accuracy
+    from bass_ld.metrics import bass_pitch, pitch_accuracy, register
     from bass_ld.measure import eval_set
     from bass_ld.grounding import TimbreClassifier, style_accuracy
     from bass_ld.pipeline import SamplingConfig
-    from bass_ld.metrics import register
     from bass_ld.eval_conditions import style_references
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
     frames = g.den.card.get('crop_frames', 64)
@@ -107,9 +106,8 @@ def choose_defaults(g, # a `BassGenerator`
     )
     say(f'choose: harmony {harmony:g} (true bass {true:.3f}, by strength {sweep})')
     ref_z = [g.style_latent(a, g.sr) for a in style_references(g.sr).values()]
-    by_grounding = {}
+    by_grounding, steer = {}, lambda i: g.steer(H[i], harmony) if harmony else None
     for s in groundings:                               # step 4: how far the references move the notes, and the style
-        steer = lambda i: g.steer(H[i], harmony) if harmony else None
         regs = [[register(one(i, w, phi, kind, then(g.grounding(z, s, d.grounding_kind), steer(i))), g.sr)
                  for i in range(min(spread_n, len(clips)))] for z in ref_z]
         by_grounding[f'{s:g}'] = dict(pitch_spread=bootstrap_ci(np.nanmax(regs, 0) - np.nanmin(regs, 0)),

@@ -94,18 +94,21 @@ def notes_from_channels(ch, # (14, frames), scaled as `note_channels` makes them
     return [tuple(round(v, 4) if isinstance(v, float) else v for v in n) for n in out]
 
 # %% ../nbs/06b_pitch.ipynb #fa9ae643
+@functools.cache
 def note_bounds() -> tuple:
     """Lowest and highest value of each of the 14 note channels (two (14,) arrays), scaled as `note_channels` makes
     them: shares and voicing in [0, 1], the register within a bass's range (`BASS_REGISTER`)."""
     from bass_ld.data import BASS_REGISTER
     lo = np.array([0.0] * 12 + [(BASS_REGISTER[0] - 40) / 12, 0.0], np.float32)
     hi = np.array([1.0] * 12 + [(BASS_REGISTER[1] - 40) / 12, 1.0], np.float32)
-    return (lo - NOTE_OFFSET) * NOTE_SCALE, (hi - NOTE_OFFSET) * NOTE_SCALE
+    lo, hi = (lo - NOTE_OFFSET) * NOTE_SCALE, (hi - NOTE_OFFSET) * NOTE_SCALE
+    lo.flags.writeable = hi.flags.writeable = False          # computed once (every sampler step asks), never changed
+    return lo, hi
 
 def clamp_notes(z:torch.Tensor, # (..., channels, frames): a latent whose last 14 channels are note channels
                ) -> torch.Tensor:
     "`z` with its note channels clamped into the range real bass lines span (`note_bounds`); other channels as they are."
-    lo, hi = (torch.as_tensor(b, dtype=z.dtype, device=z.device)[:, None] for b in note_bounds())
+    lo, hi = (torch.tensor(b, dtype=z.dtype, device=z.device)[:, None] for b in note_bounds())
     return torch.cat([z[..., :-NOTE_CHANNELS, :], z[..., -NOTE_CHANNELS:, :].clamp(lo, hi)], -2)
 
 # %% ../nbs/06b_pitch.ipynb #94a8fced
