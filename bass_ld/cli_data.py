@@ -160,6 +160,9 @@ def run_train(a):
         ('--grad-accum', a.grad_accum, True, 4096),
     ]:
         _positive(name, v, integer, upper)
+    if not 0 < a.note_weight < float('inf'): raise ValueError(f'--note-weight must be a number > 0, not {a.note_weight}')
+    if a.note_weight != 1 and (a.model != 'diffusion' or not a.features):
+        raise ValueError('--note-weight weighs the note channels of `train diffusion --features`')
     if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'):
         raise ValueError(f'--pitch-loss must be a number >= 0, not {a.pitch_loss}')
     if a.model != 'diffusion' and a.stems:
@@ -226,7 +229,7 @@ def run_train(a):
                                       codec=codec)
         tr = train_diffusion(data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=features,
-                             extra=extra, grad_accum=a.grad_accum, init=a.init)
+                             extra=extra, grad_accum=a.grad_accum, init=a.init, note_weight=a.note_weight)
     tr.close()
     if not tr.acc.is_main_process: return tr                       # one process reports
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
@@ -284,6 +287,8 @@ def train_args(sub):
         help='diffusion with --features: weight of the pitch probe\'s '
         'cross-entropy on the denoised latent (10_harmony; 0 = off)',
     )
+    t.add_argument('--note-weight', type=float, default=1.0,
+                   help="diffusion with --features: loss weight of the note channels against the timbre's 1 (07b)")
     t.add_argument('--minutes', type=float, default=None, help='stop cleanly after this much wall time')
     t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
     t.add_argument('--workers', type=int, default=0, help='data loader processes')

@@ -69,6 +69,7 @@ class Denoiser(Pretrained, nn.Module):
         P_mean: float = P_MEAN,
         P_std: float = P_STD,
         extra=None,  # fn(denoised, bass, mask) -> dict(loss=..., logged terms): an added loss on the denoised estimate
+        weight=None,  # (C,) loss weight per latent channel (a weighted mean: the loss keeps its scale), None: equal
     ) -> dict:
         "EDM training loss on clean bass latents given mix latents; `mask` (B, T) marks real frames."
         B = bass.shape[0]
@@ -78,6 +79,11 @@ class Denoiser(Pretrained, nn.Module):
         drop = torch.rand(B, device=bass.device) < p_uncond
         out = self.net(c_in * x, c_noise.view(-1), mix, drop).float()
         err = (out - (bass - c_skip * x) / c_out) ** 2
+        if weight is not None:
+            w = torch.as_tensor(weight, dtype=err.dtype, device=err.device)
+            if w.shape != (err.shape[1],) or not bool((w >= 0).all()) or float(w.sum()) <= 0:
+                raise ValueError(f'weight must hold {err.shape[1]} numbers >= 0, not all 0; got {tuple(w.shape)}')
+            err = err * (w / w.mean()).view(1, -1, 1)
         if mask is None: loss = err.mean()
         else:
             m = mask[:, None, :].to(err.dtype)

@@ -15,8 +15,8 @@ from .dataset import read_latents, DataError
 from .diffusion import Denoiser, P_MEAN, P_STD, edm_scalings, karras_sigmas
 
 # %% auto #0
-__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'new_denoiser', 'diffusion_loss',
-           'train_diffusion', 'start_from']
+__all__ = ['DIFF_TRAIN', 'CHECK_SIGMAS', 'LatentCrops', 'ResidentCrops', 'DenoiseCheck', 'new_denoiser', 'channel_weight',
+           'diffusion_loss', 'train_diffusion', 'start_from']
 
 # %% ../nbs/07b_diffusion_train.ipynb #6dc59582
 class LatentCrops:
@@ -142,14 +142,28 @@ def new_denoiser(config:str, data:LatentCrops, features:bool=False) -> Denoiser:
     return Denoiser(UNet1d(ucfg), sigma_data=round(data.sigma_data(), 4), features=features)
 
 # %% ../nbs/07b_diffusion_train.ipynb #37700472
-def diffusion_loss(
-    den: Denoiser, batch: dict, p_uncond: float = 0.1, p_mean: float = P_MEAN, p_std: float = P_STD, extra=None
-) -> dict:
-    return den.loss(
-        batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra
-    )
+def channel_weight(channels:int, # the latent's channels, note channels included
+                   note_weight:float=1.0, # weight of the last `NOTE_CHANNELS` (a features model's notes); the rest 1
+                   ) -> torch.Tensor|None:
+    "Per-channel loss weights for a features model's latent, or None when all are equal."
+    from bass_ld.pitch import NOTE_CHANNELS
+    if not 0 < note_weight < float('inf'): raise ValueError(f'note_weight must be a number > 0, not {note_weight}')
+    if note_weight == 1: return None
+    if channels <= NOTE_CHANNELS:
+        raise ValueError(f'note_weight needs a latent with note channels (--features); this one has {channels} channels')
+    return torch.tensor([1.0] * (channels - NOTE_CHANNELS) + [float(note_weight)] * NOTE_CHANNELS)
 
 # %% ../nbs/07b_diffusion_train.ipynb #fb8f4e6d
+def diffusion_loss(
+    den: Denoiser, batch: dict, p_uncond: float = 0.1, p_mean: float = P_MEAN, p_std: float = P_STD, extra=None,
+    weight=None,  # per-channel loss weights (`channel_weight`)
+) -> dict:
+    return den.loss(
+        batch['bass'], batch['mix'], batch['mask'], p_uncond=p_uncond, P_mean=p_mean, P_std=p_std, extra=extra,
+        weight=weight,
+    )
+
+# %% ../nbs/07b_diffusion_train.ipynb #8e449c5a
 def train_diffusion(
     latents,  # file written by `bass-ld encode`
     out,  # run folder: last.safetensors, history.json, and the exported model.*
@@ -163,6 +177,7 @@ def train_diffusion(
     p_std: float = P_STD,
     features: bool = False,  # condition on the mix's pitch features and generate note channels (06b_pitch)
     extra=None,  # an added loss on the denoised estimate (`Denoiser.loss`), e.g. 10_harmony's `probe_loss`
+    note_weight: float = 1.0,  # loss weight of a features model's note channels against its timbre's 1 (`channel_weight`)
     init=None,  # fine-tune: start from these weights ('shipped' or a run), in their size, with `DIFF_TRAIN['finetune']`
     resident: bool = False,  # hold the latents on the training device and crop there (`ResidentCrops`; for GPUs)
     compile: bool = False,  # `torch.compile` the U-Net (GPUs; the first steps pay for the compilation)
@@ -181,7 +196,10 @@ def train_diffusion(
         **DIFF_TRAIN['finetune' if init is not None else config],
         **{k: v for k, v in dict(steps=steps, batch=batch, frames=frames, lr=lr).items() if v is not None},
     }
+    if note_weight != 1 and not features:
+        raise ValueError('note_weight weighs the note channels of a features model: train with features too')
     data = LatentCrops(latents, 'train', hp['frames'], hp['batch'], seed, features)
+    weight = channel_weight(data.channels, note_weight)
     try: valid = LatentCrops(latents, 'valid', hp['frames'], hp['batch'], seed, features)
     except ValueError as e:                                          # small sets may have no valid split
         if 'no latents' not in str(e): raise
@@ -192,7 +210,7 @@ def train_diffusion(
         start = dict(init=str(init), steps=den.card.get('steps'), data=den.card.get('data'))
     else: den, start = new_denoiser(config, data, features), None
     ucfg = den.net.cfg
-    loss = partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra)
+    loss = partial(diffusion_loss, p_uncond=p_uncond, p_mean=p_mean, p_std=p_std, extra=extra, weight=weight)
     check = DenoiseCheck(valid, hp['valid_every'], seed=seed)
     if compile: den.net.compile()                                    # in place: the state dict keeps its names
     tr = Trainer(den, loss, data, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10), log_every=25,
@@ -204,7 +222,8 @@ def train_diffusion(
     hours = sum(m.shape[-1] for m, _ in data.items) / (data.meta.get('frame_rate') or 1) / 3600
     card = dict(data=f"{Path(latents).name}: train split, {len(data)} pairs, {hours:.2f} h", steps=tr.step,
                 batch=hp['batch'], crop_frames=hp['frames'], lr=hp['lr'], p_uncond=p_uncond, p_mean=p_mean, p_std=p_std,
-                features=features, **getattr(extra, 'card', {}), **({'fine_tuned_from': start} if start else {}),
+                features=features, **({'note_weight': note_weight} if weight is not None else {}),
+                **getattr(extra, 'card', {}), **({'fine_tuned_from': start} if start else {}),
                 wall_minutes=round(tr.seconds / 60, 1), hardware=hardware(tr.device),
                 processes=tr.world, grad_accum=tr.grad_accum,
                 parameters=sum(p.numel() for p in den.parameters()), autoencoder=data.meta.get('autoencoder'),

@@ -59,6 +59,8 @@ def main(argv=None):
     p.add_argument('--p-mean', type=float, default=None, help='training noise levels: ln σ ~ N(p_mean, p_std²) '
                    '(default: the library\'s P_MEAN, P_STD)')
     p.add_argument('--p-std', type=float, default=None)
+    p.add_argument('--note-weight', type=float, default=1.0,
+                   help="loss weight of the note channels (--features) against the timbre's 1")
     p.add_argument('--init', default=None, help="fine-tune: start from these weights ('shipped' or a run folder)")
     p.add_argument('--shard-mb', type=float, default=15.0)
     p.add_argument('--device', default=None, help='default: cuda if available')
@@ -83,7 +85,7 @@ def main(argv=None):
                          features=a.features, minutes=a.minutes + 1, device=a.device, seed=a.seed, resident=True,
                          compile=a.compile, ckpt_every=max(250, steps // 4), shard_bytes=int(a.shard_mb * 1e6),
                          progress=False, p_mean=P_MEAN if a.p_mean is None else a.p_mean,
-                         p_std=P_STD if a.p_std is None else a.p_std, init=a.init)
+                         p_std=P_STD if a.p_std is None else a.p_std, init=a.init, note_weight=a.note_weight)
     tr.close()
     h = tr.history
     k = min(len(h) - 1, max(1, len(h) // 10))                         # steady state: after the first tenth of the logs

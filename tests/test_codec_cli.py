@@ -36,9 +36,10 @@ def test_codec_train_encode_generate(tmp_path, bass_ld_cmd):
     assert meta['features_from']['note_codec'] == 4                  # which codec made the bass latent is on record
     den = tmp_path / 'diffusion'
     r = run(bass_ld_cmd, 'train', 'diffusion', '--data', lat, '--out', den, '--config', 'tiny', '--features',
-            '--steps', 4, '--batch', 2, '--device', 'cpu', '--quiet')
+            '--note-weight', 3, '--steps', 4, '--batch', 2, '--device', 'cpu', '--quiet')
     assert r.returncode == 0, r.stderr
-    assert Denoiser.from_pretrained(den, device='cpu').card['note_codec']['weights'] == weights_hash(nc)
+    card = Denoiser.from_pretrained(den, device='cpu').card
+    assert card['note_codec']['weights'] == weights_hash(nc) and card['note_weight'] == 3
     mix = stems / 'Song 0' / 'other.wav'
     r = run(bass_ld_cmd, 'generate', mix, '--diffusion', den, '--codec', codec, '--out', tmp_path / 'bass.wav',
             '--steps', 2, '--style', EXAMPLES / 'style_contrabass.flac', '--quiet')
