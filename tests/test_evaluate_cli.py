@@ -21,7 +21,7 @@ def run(cmd, **kw):
 def test_evaluate_writes_table_and_resumes(pairs, bass_ld_cmd, tmp_path):
     d, split = pairs
     out = tmp_path / 'rep' / 'results.md'
-    args = bass_ld_cmd + ['evaluate', '--data', str(d), '--split', split, '--n', '2', '--steps', '2', '--parts', 'table', '--clip-frames', '32',
+    args = bass_ld_cmd + ['evaluate', '--data', str(d), '--split', split, '--n', '2', '--steps', '2', '--parts', 'table', '--clip-frames', '24',
             '--out', str(out)]
     r = run(args)
     assert r.returncode == 0, r.stderr
