@@ -120,6 +120,7 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
                       minutes:float|None=None, # stop after this much wall time (resume later with the same command)
                       device=None, workers:int=0, seed:int=0, progress:bool=True,
                       grad_accum:int=1, # micro-batches per step (`Trainer`): `batch` stays the global batch
+                      ckpt_every:int=250, # steps between resumable checkpoints
                      ):
     "Train (or resume) an autoencoder; when all steps are done, measure latent stats and export `out/model`."
     from bass_ld.dataset import PairDataset, read_manifest, stem_folder_items
@@ -156,7 +157,7 @@ def train_autoencoder(data, # dataset folder (`bass-ld dataset`) or stem folders
         fit_basis(model, items, streams=streams, seed=seed)
     check = ReconstructionCheck(valid, hp['valid_every'], streams=streams, seed=seed)
     tr = Trainer(model, ae_loss, batches, out, steps=hp['steps'], lr=hp['lr'], warmup=min(200, hp['steps'] // 10),
-                 log_every=25, ckpt_every=250, minutes=minutes, device=device, grad_accum=grad_accum,
+                 log_every=25, ckpt_every=ckpt_every, minutes=minutes, device=device, grad_accum=grad_accum,
                  callbacks=[check], progress=progress, seed=seed)
     tr.fit()
     if not tr.done: return tr

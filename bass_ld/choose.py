@@ -35,6 +35,7 @@ def choose_defaults(g, # a `BassGenerator`
                     style_n:int=12, # clips sampled grounded towards a reference, for the style accuracy
                     groundings=(0.5, 0.75, 1.0), # grounding strengths for step 4
                     spread_n:int=8, # clips grounded on every `style_references` one, for the pitch spread
+                    frames:int|None=None, # latent frames per clip (None: the model's training crop, about 12 s)
                     progress:bool=True) -> dict:
     """The sampling defaults for `g`'s models, chosen on the valid split (φ, then guidance kind and w, then harmony,
     then the grounding strength)."""
@@ -47,7 +48,7 @@ def choose_defaults(g, # a `BassGenerator`
     from bass_ld.pipeline import SamplingConfig
     from bass_ld.eval_conditions import style_references
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if progress else (lambda *a: None)
-    frames = g.den.card.get('crop_frames', 64)
+    frames = frames or g.den.card.get('crop_frames', 64)
     L = frames * g.ae.cfg.stride
     try: clips = eval_set(read_manifest(data, 'valid'), n, L, g.sr)   # each with a reference from another piece
     except ValueError: raise ValueError(f"'{data}' has too little valid-split audio to choose defaults on") from None

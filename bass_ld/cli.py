@@ -32,15 +32,16 @@ def run_evaluate(a):
         sources=tuple(x for x in a.sources.split(',') if x) if a.sources else None,
         **sizes,
     )
+    if a.choose:                                                  # its output is checked before any model loads
+        from bass_ld.audio import writable_path
+        spare_inputs([a.data], [a.choose])
+        writable_path(a.choose, ('json',), '--choose output')
     g = BassGenerator.from_pretrained(a.autoencoder, a.weights, codec=a.codec, device=a.device)
     if a.choose:                                                  # the shipped defaults, chosen on the valid split
         from bass_ld.choose import choose_defaults
-        from bass_ld.audio import writable_path, atomic_path
-
-        spare_inputs([a.data], [a.choose])
-        writable_path(a.choose, ('json',), '--choose output')
+        from bass_ld.audio import atomic_path
         t = time.time()
-        ch = choose_defaults(g, a.data, n=a.n or 24, steps=a.steps, progress=not a.quiet)
+        ch = choose_defaults(g, a.data, n=a.n or 24, steps=a.steps, frames=a.clip_frames, progress=not a.quiet)
         with atomic_path(a.choose) as tmp: Path(tmp).write_text(json.dumps(ch, indent=1) + '\n')
         same = all(ch[k] == ch['shipped'][k] for k in ('guidance', 'phi', 'w', 'harmony', 'grounding'))
         print(
@@ -87,7 +88,7 @@ def evaluate_args(sub):
         type=int,
         default=None,
         help="latent frames per clip in the table, guidance and grounding "
-        "parts (default: the model's training crop, about 12 s)",
+        "parts and in --choose (default: the model's training crop, about 12 s)",
     )
     v.add_argument(
         '--embedder',

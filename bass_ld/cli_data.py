@@ -157,6 +157,7 @@ def run_train(a):
         ('--batch', a.batch, True, 65536),
         ('--lr', a.lr, False, 1.0),
         ('--minutes', a.minutes, False, None),
+        ('--ckpt-every', a.ckpt_every, True, 10**8),
         ('--grad-accum', a.grad_accum, True, 4096),
     ]:
         _positive(name, v, integer, upper)
@@ -165,6 +166,9 @@ def run_train(a):
         raise ValueError('--note-weight weighs the note channels of `train diffusion --features`')
     if a.pitch_loss is not None and not 0 <= a.pitch_loss < float('inf'):
         raise ValueError(f'--pitch-loss must be a number >= 0, not {a.pitch_loss}')
+    if a.model == 'probe' and a.ckpt_every:
+        raise ValueError('--ckpt-every is for models trained in steps; train probe runs a few epochs at once')
+    ckpt = dict(ckpt_every=a.ckpt_every) if a.ckpt_every else {}
     if a.model != 'diffusion' and a.stems:
         raise ValueError(f"--stems is for `train diffusion`; train {a.model} reads --data")
     if a.model not in ('diffusion', 'codec') and a.init:
@@ -195,6 +199,7 @@ def run_train(a):
             seed=a.seed,
             progress=not a.quiet,
             grad_accum=a.grad_accum,
+            **ckpt,
         )
     elif a.model == 'probe':
         from bass_ld.harmony import train_pitch_probe
@@ -210,11 +215,11 @@ def run_train(a):
         init = None if a.init == 'none' else a.init or 'shipped'
         tr = train_note_codec(a.data, a.out, config=a.config or 'small', init=init, steps=a.steps, batch=a.batch,
                               lr=a.lr, minutes=a.minutes, device=a.device, grad_accum=a.grad_accum, seed=a.seed,
-                              progress=not a.quiet)
+                              progress=not a.quiet, **ckpt)
     elif a.model == 'timbre':
         from bass_ld.grounding import train_timbre
         tr = train_timbre(a.data, a.out, config=a.config or 'small', steps=a.steps, device=a.device, seed=a.seed,
-                          progress=not a.quiet, grad_accum=a.grad_accum)
+                          progress=not a.quiet, grad_accum=a.grad_accum, **ckpt)
     else:
         from bass_ld.diffusion_train import train_diffusion
         extra = None
@@ -229,7 +234,7 @@ def run_train(a):
                                       codec=codec)
         tr = train_diffusion(data, a.out, config=a.config or 'small', steps=a.steps, batch=a.batch, lr=a.lr,
                              minutes=a.minutes, device=a.device, seed=a.seed, progress=not a.quiet, features=features,
-                             extra=extra, grad_accum=a.grad_accum, init=a.init, note_weight=a.note_weight)
+                             extra=extra, grad_accum=a.grad_accum, init=a.init, note_weight=a.note_weight, **ckpt)
     tr.close()
     if not tr.acc.is_main_process: return tr                       # one process reports
     v = tr.valid[-1] if tr.valid else {k: x for k, x in getattr(tr, 'card', {}).items() if k.endswith('accuracy')}
@@ -290,6 +295,8 @@ def train_args(sub):
     t.add_argument('--note-weight', type=float, default=1.0,
                    help="diffusion with --features: loss weight of the note channels against the timbre's 1 (07b)")
     t.add_argument('--minutes', type=float, default=None, help='stop cleanly after this much wall time')
+    t.add_argument('--ckpt-every', type=int, default=None,
+                   help='steps between resumable checkpoints (default 250; a kill loses at most this many steps)')
     t.add_argument('--device', default=None, help='cpu, cuda, mps (default: best available)')
     t.add_argument('--workers', type=int, default=0, help='data loader processes')
     t.add_argument('--seed', type=int, default=0)

@@ -222,6 +222,7 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
                  autoencoder=None, # weights for the codec view (None: the shipped autoencoder)
                  lr:float=2e-3, device=None, seed:int=0, progress:bool=True, limit:int|None=None,
                  grad_accum:int=1, # micro-batches per step (`Trainer`): the batch stays the global one
+                 ckpt_every:int=250, # steps between resumable checkpoints
                 ) -> Trainer:
     "Train (or resume) the timbre classifier on the train split; exports `out/model` with held-out accuracies."
     from bass_ld.autoencoder import AutoEncoder
@@ -256,7 +257,7 @@ def train_timbre(data, # dataset folder (`bass-ld dataset`) with timbre labels
         weight_decay=1e-2,
         ema=0.99,
         log_every=25,
-        ckpt_every=250,
+        ckpt_every=ckpt_every,
         device=device,
         grad_accum=grad_accum,
         progress=progress,

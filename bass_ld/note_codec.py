@@ -235,7 +235,8 @@ def train_note_codec(data, # dataset folder (`bass-ld dataset`) or stem folders
                      config:str='small',
                      init='shipped', # the trained autoencoder to start from: 'shipped', a run, or None (from scratch)
                      steps:int|None=None, batch:int|None=None, frames:int|None=None, lr:float|None=None,
-                     minutes:float|None=None, device=None, grad_accum:int=1, seed:int=0, progress:bool=True):
+                     minutes:float|None=None, device=None, grad_accum:int=1, seed:int=0, progress:bool=True,
+                     ckpt_every:int=250): # steps between resumable checkpoints
     "Train (or resume) a note codec on the bass stems of `data`; when all steps are done, export `out/model`."
     from bass_ld.dataset import read_manifest, stem_folder_items
     from bass_ld.train import Trainer
@@ -259,7 +260,7 @@ def train_note_codec(data, # dataset folder (`bass-ld dataset`) or stem folders
     check = CodecCheck(NoteCrops(valid, hp['frames'], hp['batch'], model.stride, model.ae.cfg.sr, seed),
                        hp['valid_every'], seed=seed)
     tr = Trainer(model, codec_loss, crops, out, steps=hp['steps'], lr=hp['lr'], warmup=min(100, hp['steps'] // 10),
-                 log_every=25, ckpt_every=250, minutes=minutes, device=device, grad_accum=grad_accum,
+                 log_every=25, ckpt_every=ckpt_every, minutes=minutes, device=device, grad_accum=grad_accum,
                  callbacks=[check], progress=progress, seed=seed)
     tr.fit()
     if not tr.done: return tr

@@ -101,7 +101,7 @@ def test_generate_variations_and_midi(tmp_path, bass_ld_cmd):
     assert run(bass_ld_cmd, 'generate', tmp_path / 'mix.wav', '--out', tmp_path / 'x.wav', '--variations', 0).returncode != 0
 
 def test_training_killed_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, bass_ld_cmd):
-    "SIGKILL after the step-250 checkpoint, run again: the exported model equals an uninterrupted run's, bit for bit (CPU)."
+    "SIGKILL after the step-20 checkpoint (`--ckpt-every 20`), run again: the exported model equals an uninterrupted run's, bit for bit (CPU)."
     import os, signal, time
     from safetensors.torch import load_file
     g = torch.Generator().manual_seed(0)
@@ -109,7 +109,7 @@ def test_training_killed_mid_run_resumes_to_the_uninterrupted_weights(tmp_path, 
                          split='train' if i < 6 else 'valid') for i in range(8)}
     save_latents(tmp_path / 'lat.safetensors', lat, meta=dict(frame_rate=5.38))
     args = lambda out: [str(a) for a in bass_ld_cmd + ['--threads', '1', 'train', 'diffusion', '--data', tmp_path / 'lat.safetensors',
-                                                      '--out', out, '--config', 'tiny', '--batch', 4, '--device', 'cpu', '--steps', 300, '--quiet']]
+                                                      '--out', out, '--config', 'tiny', '--batch', 4, '--device', 'cpu', '--steps', 40, '--ckpt-every', 20, '--quiet']]
     r = subprocess.run(args(tmp_path / 'whole'), capture_output=True, text=True, timeout=600); assert r.returncode == 0, r.stderr
     p = subprocess.Popen(args(tmp_path / 'cut'), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.time()
